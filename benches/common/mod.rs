@@ -1,0 +1,111 @@
+//! The one loop every bench shares: for each sample, a Criterion group `<step>/<sample>`
+//! with one benchmark per runtime. A runtime that cannot do the step is skipped with its
+//! reason. Setup runs lazily, inside the benchmark Criterion selected, once, and checks
+//! the result against the manifest before anything is timed; a benchmark whose setup
+//! fails is reported by sample, runtime and step, the others go on, and the bench exits
+//! non-zero at the end.
+
+#![allow(dead_code)]
+
+use criterion::{BatchSize, Bencher, Criterion, SamplingMode};
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use wasm_runtime_bench::runtime::Runtime;
+use wasm_runtime_bench::runtimes::runtimes;
+use wasm_runtime_bench::sample::{Sample, load_samples};
+use wasm_runtime_bench::step::{Step, StepError};
+
+/// A benchmark ready to time: its setup done and its result checked.
+pub type Prepared<'a> = Box<dyn FnMut(&mut Bencher<'_>) + 'a>;
+
+/// Benchmarks `step` for every sample on every runtime that supports it.
+pub fn bench_step<P>(step: Step, prepare: P)
+where
+    P: for<'a> Fn(&'a Box<dyn Runtime>, &'a Sample) -> Result<Prepared<'a>, StepError>,
+{
+    let runtimes: Vec<_> = runtimes()
+        .into_iter()
+        .filter(|runtime| match runtime.unsupported(step) {
+            Some(reason) => {
+                eprintln!("{step}/*/{}: skipped: {reason}", runtime.name());
+                false
+            }
+            None => true,
+        })
+        .collect();
+    let slow = |runtime: &Box<dyn Runtime>| step.compiles() && runtime.slow_compile();
+    bench_each(step.id(), &samples(), &runtimes, |runtime| runtime.name().to_string(), slow, prepare);
+}
+
+/// Every sample of the manifest; the bench stops here if it cannot be read.
+pub fn samples() -> Vec<Sample> {
+    load_samples().unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        std::process::exit(2)
+    })
+}
+
+/// Benchmarks `<group>/<sample>/<id(item)>` for every sample and item (usually a
+/// runtime); `slow` picks the items that sample flatly and few times.
+pub fn bench_each<T, P>(
+    group: &str,
+    samples: &[Sample],
+    items: &[T],
+    id: impl Fn(&T) -> String,
+    slow: impl Fn(&T) -> bool,
+    prepare: P,
+) where
+    P: for<'a> Fn(&'a T, &'a Sample) -> Result<Prepared<'a>, StepError>,
+{
+    let mut criterion = Criterion::default().configure_from_args();
+    let mut failures = Vec::new();
+    for sample in samples {
+        let mut benchmarks = criterion.benchmark_group(format!("{group}/{}", sample.name));
+        for item in items {
+            if slow(item) {
+                benchmarks.sampling_mode(SamplingMode::Flat).sample_size(10);
+            } else {
+                benchmarks.sampling_mode(SamplingMode::Auto).sample_size(100);
+            }
+            let id = id(item);
+            let mut prepared: Option<Prepared> = None;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                benchmarks.bench_function(&id, |b| {
+                    if prepared.is_none() {
+                        match prepare(item, sample) {
+                            Ok(p) => prepared = Some(p),
+                            // Criterion offers no way to abandon one benchmark: unwind out
+                            // of it without the panic hook, and carry on with the next.
+                            Err(e) => resume_unwind(Box::new(e)),
+                        }
+                    }
+                    prepared.as_mut().expect("prepared above")(b)
+                });
+            }));
+            if let Err(payload) = outcome {
+                match payload.downcast::<StepError>() {
+                    Ok(e) => {
+                        let failure = format!("{group}/{}/{id}: {e}", sample.name);
+                        eprintln!("FAILED {failure}");
+                        failures.push(failure);
+                    }
+                    Err(other) => resume_unwind(other),
+                }
+            }
+        }
+        benchmarks.finish();
+    }
+    criterion.final_summary();
+    if !failures.is_empty() {
+        eprintln!("\n{} benchmark(s) of `{group}` failed and report no number:", failures.len());
+        for failure in &failures {
+            eprintln!("  {failure}");
+        }
+        std::process::exit(1);
+    }
+}
+
+/// Times `routine` once per iteration and drops what it returns outside the timed
+/// region (instances hold large memory reservations, so they are not piled up).
+pub fn time_each<O>(b: &mut Bencher<'_>, mut routine: impl FnMut() -> O) {
+    b.iter_batched(|| (), |()| routine(), BatchSize::PerIteration);
+}

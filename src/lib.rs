@@ -1,0 +1,9 @@
+//! wasm-runtime-bench: the samples, the runtime adapters, and the steps the benches
+//! time (compile, instantiate, execute, JIT, AOT compile, AOT execute).
+
+pub mod artifact;
+pub mod runtime;
+pub mod runtimes;
+pub mod sample;
+pub mod step;
+pub mod value;

@@ -1,0 +1,49 @@
+//! The adapter every runtime implements, typed by phase: a `Runtime` compiles a
+//! sample into a `Module`, a `Module` instantiates into an `Instance`, an
+//! `Instance` calls the sample's export. Two phases cannot be timed together by accident.
+
+use crate::sample::Sample;
+use crate::step::Step;
+use crate::value::{Export, Value};
+use anyhow::Result;
+
+pub trait Runtime {
+    /// The id benchmarks use: `wasmer.llvm`, `native`, ...
+    fn name(&self) -> &'static str;
+
+    /// Everything that decides whether an AOT artifact of this runtime can be loaded.
+    fn version(&self) -> String;
+
+    /// Why this runtime cannot take part in `step`, or `None` if it can.
+    fn unsupported(&self, _step: Step) -> Option<&'static str> {
+        None
+    }
+
+    /// Compiling takes long enough that benches which compile sample flatly and fewer times.
+    fn slow_compile(&self) -> bool {
+        false
+    }
+
+    /// Parse, validate and compile the sample's bytes.
+    fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>>;
+
+    /// Turn the bytes of `Module::serialize` back into a module.
+    ///
+    /// # Safety
+    /// `artifact` must be what `Module::serialize` of this runtime, at this
+    /// `version()`, wrote; the artifact store checks that before calling.
+    unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>>;
+}
+
+pub trait Module {
+    /// A new instance, its memories and tables created, with `export` bound for calls.
+    fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>>;
+
+    /// The compiled module as bytes that `Runtime::deserialize` reads back.
+    fn serialize(&self) -> Result<Vec<u8>>;
+}
+
+pub trait Instance {
+    /// One call of the bound export.
+    fn call(&mut self, arg: Value) -> Result<Value>;
+}

@@ -1,0 +1,286 @@
+//! Correctness of every runtime on every sample, through every path it supports, and
+//! clear errors (sample, runtime, step) for bad input and bad artifacts.
+
+use std::path::PathBuf;
+use wasm_runtime_bench::artifact::{ArtifactStore, SizeRecord, read_sizes, record_size};
+use wasm_runtime_bench::runtime::Runtime;
+use wasm_runtime_bench::runtimes::{native, runtimes};
+use wasm_runtime_bench::sample::{Sample, load_samples};
+use wasm_runtime_bench::step::{Run, Step, StepError};
+use wasm_runtime_bench::value::Value;
+
+fn samples() -> Vec<Sample> {
+    load_samples().expect("samples/manifest.toml and its .wasm files load")
+}
+
+fn runtimes_for(step: Step) -> Vec<Box<dyn Runtime>> {
+    let supporting: Vec<_> = runtimes().into_iter().filter(|r| r.unsupported(step).is_none()).collect();
+    assert!(!supporting.is_empty(), "no runtime in this build supports {step}");
+    supporting
+}
+
+fn wasm_runtimes() -> Vec<Box<dyn Runtime>> {
+    runtimes_for(Step::Jit)
+}
+
+/// A fresh, empty directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn wat(text: &str) -> Vec<u8> {
+    wat::parse_str(text).expect("test module is valid text")
+}
+
+fn assert_names(err: &StepError, sample: &str, runtime: &str, step: Step, cause: &str) {
+    let message = err.to_string();
+    assert_eq!((err.sample.as_str(), err.runtime, err.step), (sample, runtime, step), "{message}");
+    for part in [sample, runtime, step.id(), cause] {
+        assert!(message.contains(part), "`{message}` should mention `{part}`");
+    }
+}
+
+#[test]
+fn manifest_expected_values_are_what_native_code_computes() {
+    for sample in samples() {
+        let native_fn = native::function(&sample.name).unwrap_or_else(|| panic!("{} has no native twin", sample.name));
+        assert_eq!(native_fn(sample.arg), Some(sample.expected), "sample {}", sample.name);
+    }
+}
+
+#[test]
+fn every_runtime_executes_every_sample_correctly() {
+    for runtime in runtimes_for(Step::Execute) {
+        for sample in &samples() {
+            let run = Run::new(&*runtime, sample);
+            let mut instance = run.instantiate(&*run.compile().unwrap()).unwrap();
+            for _ in 0..3 {
+                run.check(Step::Execute, run.call(&mut *instance).unwrap()).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn every_runtime_gives_the_expected_result_through_jit() {
+    for runtime in wasm_runtimes() {
+        for sample in &samples() {
+            let run = Run::new(&*runtime, sample);
+            let (value, _instance) = run.jit().unwrap_or_else(|e| panic!("{e}"));
+            run.check(Step::Jit, value).unwrap();
+        }
+    }
+}
+
+#[test]
+fn one_module_instantiates_many_times() {
+    for runtime in runtimes_for(Step::Instantiate) {
+        for sample in &samples() {
+            let run = Run::new(&*runtime, sample);
+            let module = run.compile().unwrap();
+            let mut instances: Vec<_> = (0..4).map(|_| run.instantiate(&*module).unwrap()).collect();
+            for instance in &mut instances {
+                run.check(Step::Instantiate, run.call(&mut **instance).unwrap()).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
+fn every_runtime_round_trips_through_an_aot_artifact() {
+    let store = ArtifactStore::new(scratch("aot-round-trip"));
+    for runtime in runtimes_for(Step::AotCompile) {
+        for sample in &samples() {
+            let run = Run::new(&*runtime, sample);
+            let (artifact, _) = run.aot_compile(&store).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(std::fs::metadata(&artifact.path).unwrap().len(), artifact.bytes);
+            assert!(artifact.path.starts_with(store.path(&*runtime, sample).parent().unwrap()));
+            let (value, _instance) = run.aot_execute(&store).unwrap_or_else(|e| panic!("{e}"));
+            run.check(Step::AotExecute, value).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_malformed_module_fails_at_compile_naming_sample_runtime_and_step() {
+    let mut bytes = samples()[0].wasm.clone();
+    bytes.truncate(bytes.len() / 2);
+    for wasm in [b"\0asm\x01\0\0\0\x01\xffgarbage".to_vec(), b"not wasm at all".to_vec(), bytes] {
+        let sample = Sample::new("malformed", wasm, "run", Value::I32(1), Value::I32(2));
+        for runtime in wasm_runtimes() {
+            let err = Run::new(&*runtime, &sample).jit().err().expect("malformed wasm is refused");
+            assert_names(&err, "malformed", runtime.name(), Step::Compile, "");
+        }
+    }
+}
+
+#[test]
+fn a_missing_export_fails_at_instantiate() {
+    let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
+    let sample = Sample::new("no-such-export", add_one.wasm, "nope", Value::I32(1), Value::I32(2));
+    for runtime in wasm_runtimes() {
+        let err = Run::new(&*runtime, &sample).jit().err().expect("a missing export is refused");
+        assert_names(&err, "no-such-export", runtime.name(), Step::Instantiate, "nope");
+    }
+}
+
+#[test]
+fn an_export_of_another_signature_fails_at_instantiate() {
+    let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
+    let sample = Sample::new("wrong-signature", add_one.wasm, "run", Value::I32(1), Value::F64(2.0));
+    for runtime in wasm_runtimes() {
+        let err = Run::new(&*runtime, &sample).jit().err().expect("a mismatched signature is refused");
+        assert_names(&err, "wrong-signature", runtime.name(), Step::Instantiate, "run");
+    }
+}
+
+#[test]
+fn a_trap_fails_at_execute_and_the_instance_stays_usable() {
+    let trapping = wat(r#"(module (func (export "run") (param i32) (result i32)
+        local.get 0
+        i32.eqz
+        if unreachable end
+        i32.const 100
+        local.get 0
+        i32.div_s))"#);
+    let traps = Sample::new("trapping", trapping.clone(), "run", Value::I32(0), Value::I32(0));
+    let fine = Sample::new("trapping", trapping, "run", Value::I32(5), Value::I32(20));
+    for runtime in wasm_runtimes() {
+        let err = Run::new(&*runtime, &traps).jit().err().expect("the trap is reported");
+        assert_names(&err, "trapping", runtime.name(), Step::Execute, "unreachable");
+        let run = Run::new(&*runtime, &fine);
+        let mut instance = run.instantiate(&*run.compile().unwrap()).unwrap();
+        assert!(instance.call(Value::I32(0)).is_err());
+        assert_eq!(instance.call(Value::I32(5)).unwrap(), Value::I32(20), "{}", runtime.name());
+    }
+}
+
+#[test]
+fn a_wrong_result_is_a_failure_of_the_step() {
+    let fibonacci = samples().into_iter().find(|s| s.name == "fibonacci").unwrap();
+    let sample = Sample::new("fibonacci", fibonacci.wasm, "run", fibonacci.arg, Value::I32(10945));
+    for runtime in wasm_runtimes() {
+        let run = Run::new(&*runtime, &sample);
+        let err = run.check(Step::Jit, run.jit().unwrap().0).unwrap_err();
+        assert_names(&err, "fibonacci", runtime.name(), Step::Jit, "wrong result: got 10946_i32, expected 10945_i32");
+    }
+}
+
+/// Writes a good artifact, spoils it with `spoil`, and checks that loading refuses it
+/// with a message containing `reason`.
+fn assert_refused(name: &str, reason: &str, spoil: impl Fn(&ArtifactStore, &dyn Runtime, &Sample)) {
+    let store = ArtifactStore::new(scratch(name));
+    let sample = samples().into_iter().find(|s| s.name == "fibonacci").unwrap();
+    for runtime in wasm_runtimes() {
+        let run = Run::new(&*runtime, &sample);
+        run.aot_compile(&store).unwrap();
+        spoil(&store, &*runtime, &sample);
+        let err = run.aot_execute(&store).err().expect("a spoiled artifact is refused");
+        assert_names(&err, "fibonacci", runtime.name(), Step::AotExecute, reason);
+    }
+}
+
+#[test]
+fn a_truncated_artifact_is_refused() {
+    assert_refused("truncated", "no seal", |store, runtime, sample| {
+        let path = store.path(runtime, sample);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    });
+}
+
+#[test]
+fn an_artifact_with_a_flipped_byte_is_refused() {
+    assert_refused("flipped", "checksum does not match", |store, runtime, sample| {
+        let path = store.path(runtime, sample);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 3;
+        bytes[middle] ^= 0x40;
+        std::fs::write(&path, bytes).unwrap();
+    });
+}
+
+#[test]
+fn another_runtimes_artifact_is_refused() {
+    let runtimes = wasm_runtimes();
+    assert!(runtimes.len() >= 2, "needs two wasm runtimes");
+    assert_refused("foreign", "written by runtime", |store, runtime, sample| {
+        let other = runtimes.iter().find(|r| r.name() != runtime.name()).unwrap();
+        let run = Run::new(&**other, sample);
+        let (artifact, _) = run.aot_compile(store).unwrap();
+        std::fs::copy(artifact.path, store.path(runtime, sample)).unwrap();
+    });
+}
+
+#[test]
+fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
+    let store = ArtifactStore::new(scratch("stale"));
+    let samples = samples();
+    let (fibonacci, add_one) = (&samples[1], &samples[0]);
+    for runtime in wasm_runtimes() {
+        let (artifact, _) = Run::new(&*runtime, add_one).aot_compile(&store).unwrap();
+        // New bytes get their own path, so the old artifact is neither loaded nor overwritten...
+        let changed = Sample::new("add-one", fibonacci.wasm.clone(), "run", fibonacci.arg, fibonacci.expected);
+        assert_ne!(store.path(&*runtime, &changed), artifact.path);
+        assert!(Run::new(&*runtime, &changed).aot_execute(&store).is_err());
+        // ...and a file copied over that path is refused by its seal.
+        std::fs::copy(&artifact.path, store.path(&*runtime, &changed)).unwrap();
+        let err = Run::new(&*runtime, &changed).aot_execute(&store).err().expect("refused");
+        assert_names(&err, "add-one", runtime.name(), Step::AotExecute, "other wasm bytes");
+        Run::new(&*runtime, add_one).aot_execute(&store).unwrap();
+    }
+}
+
+#[test]
+fn concurrent_writers_never_expose_a_partial_artifact() {
+    let store = ArtifactStore::new(scratch("concurrent"));
+    let sample = samples().into_iter().find(|s| s.name == "nbody").unwrap();
+    let runtime = wasm_runtimes().remove(0);
+    let run = Run::new(&*runtime, &sample);
+    run.aot_compile(&store).unwrap();
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                let runtime = wasm_runtimes().remove(0);
+                for _ in 0..20 {
+                    Run::new(&*runtime, &sample).aot_compile(&store).unwrap();
+                }
+            });
+        }
+        for _ in 0..40 {
+            let (value, _) = run.aot_execute(&store).unwrap_or_else(|e| panic!("{e}"));
+            run.check(Step::AotExecute, value).unwrap();
+        }
+    });
+    let leftovers: Vec<_> = std::fs::read_dir(store.path(&*runtime, &sample).parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().ends_with(".partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn the_size_record_keeps_every_entry() {
+    let file = scratch("sizes").join("aot-sizes.json");
+    let record = |n| SizeRecord { wasm_bytes: n, artifact_bytes: 10 * n, artifact: PathBuf::from(format!("a{n}")) };
+    record_size(&file, "wasmer.llvm", "add-one", record(1)).unwrap();
+    record_size(&file, "wasmer.llvm", "nbody", record(2)).unwrap();
+    record_size(&file, "wasmer.singlepass", "add-one", record(3)).unwrap();
+    record_size(&file, "wasmer.llvm", "add-one", record(4)).unwrap();
+    let table = read_sizes(&file).unwrap();
+    assert_eq!(table["wasmer.llvm"]["add-one"], record(4));
+    assert_eq!(table["wasmer.llvm"]["nbody"], record(2));
+    assert_eq!(table["wasmer.singlepass"]["add-one"], record(3));
+}
+
+#[test]
+fn native_takes_part_in_execute_only() {
+    let native = runtimes().into_iter().find(|r| r.name() == "native").unwrap();
+    for step in Step::ALL {
+        assert_eq!(native.unsupported(step).is_none(), step == Step::Execute, "{step}");
+    }
+}
