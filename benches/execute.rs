@@ -2,7 +2,7 @@
 
 mod common;
 
-use criterion::black_box;
+use std::hint::black_box;
 use wasm_runtime_bench::step::{Run, Step};
 
 fn main() {

@@ -2,13 +2,13 @@
 
 mod common;
 
-use criterion::black_box;
+use std::hint::black_box;
 use wasm_runtime_bench::step::{Run, Step};
 
 fn main() {
     common::bench_step(Step::Jit, |runtime, sample| {
         let run = Run::new(runtime, sample);
         run.check(Step::Jit, run.jit()?.0)?;
-        Ok(Box::new(move |b| common::time_each(b, || black_box(run).jit())))
+        Ok(Box::new(move |b| common::time_fresh(b, runtime, |fresh| Run::new(fresh, black_box(sample)).jit())))
     });
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use criterion::black_box;
+use std::hint::black_box;
 use wasm_runtime_bench::runtime::Runtime;
 use wasm_runtime_bench::runtimes::wasmer::Wasmer;
 use wasm_runtime_bench::step::{Run, Step};

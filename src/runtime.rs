@@ -24,6 +24,12 @@ pub trait Runtime {
         false
     }
 
+    /// The same runtime with a fresh engine that has compiled nothing yet. Benches that
+    /// compile or load modules in a loop take one per iteration, outside the timed
+    /// region: an engine may keep the code of every module it made (Wasmer's does,
+    /// until the engine is dropped), and thousands of them exhaust the process's mappings.
+    fn renew(&self) -> Box<dyn Runtime>;
+
     /// Parse, validate and compile the sample's bytes.
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>>;
 

@@ -20,7 +20,7 @@ pub type Prepared<'a> = Box<dyn FnMut(&mut Bencher<'_>) + 'a>;
 /// Benchmarks `step` for every sample on every runtime that supports it.
 pub fn bench_step<P>(step: Step, prepare: P)
 where
-    P: for<'a> Fn(&'a Box<dyn Runtime>, &'a Sample) -> Result<Prepared<'a>, StepError>,
+    P: for<'a> Fn(&'a dyn Runtime, &'a Sample) -> Result<Prepared<'a>, StepError>,
 {
     let runtimes: Vec<_> = runtimes()
         .into_iter()
@@ -33,7 +33,8 @@ where
         })
         .collect();
     let slow = |runtime: &Box<dyn Runtime>| step.compiles() && runtime.slow_compile();
-    bench_each(step.id(), &samples(), &runtimes, |runtime| runtime.name().to_string(), slow, prepare);
+    let id = |runtime: &Box<dyn Runtime>| runtime.name().to_string();
+    bench_each(step.id(), &samples(), &runtimes, id, slow, |runtime, sample| prepare(&**runtime, sample));
 }
 
 /// Every sample of the manifest; the bench stops here if it cannot be read.
@@ -102,6 +103,20 @@ pub fn bench_each<T, P>(
         }
         std::process::exit(1);
     }
+}
+
+/// Times `routine` once per iteration on a fresh engine of `runtime` (see
+/// `Runtime::renew`); making the engine and dropping what `routine` returns stay
+/// outside the timed region.
+pub fn time_fresh<O>(b: &mut Bencher<'_>, runtime: &dyn Runtime, mut routine: impl FnMut(&dyn Runtime) -> O) {
+    b.iter_batched(
+        || runtime.renew(),
+        |fresh| {
+            let output = routine(&*fresh);
+            (output, fresh)
+        },
+        BatchSize::PerIteration,
+    );
 }
 
 /// Times `routine` once per iteration and drops what it returns outside the timed

@@ -36,6 +36,10 @@ impl Runtime for Native {
         (step != Step::Execute).then_some("native code is compiled ahead of time by cargo; only execution is comparable")
     }
 
+    fn renew(&self) -> Box<dyn Runtime> {
+        Box::new(Native)
+    }
+
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         let run = function(&sample.name).ok_or_else(|| anyhow!("sample `{}` has no native twin", sample.name))?;
         Ok(Box::new(NativeModule(run)))

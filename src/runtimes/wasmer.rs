@@ -14,6 +14,7 @@ pub struct Wasmer {
     name: &'static str,
     engine: Engine,
     slow_compile: bool,
+    make: fn() -> Wasmer,
 }
 
 impl Wasmer {
@@ -21,21 +22,21 @@ impl Wasmer {
     pub fn singlepass() -> Wasmer {
         let mut compiler = wasmer_compiler_singlepass::Singlepass::new();
         compiler.num_threads(ONE_THREAD);
-        Wasmer { name: "wasmer.singlepass", engine: compiler.into(), slow_compile: false }
+        Wasmer { name: "wasmer.singlepass", engine: compiler.into(), slow_compile: false, make: Self::singlepass }
     }
 
     #[cfg(feature = "wasmer-cranelift")]
     pub fn cranelift() -> Wasmer {
         let mut compiler = wasmer_compiler_cranelift::Cranelift::new();
         compiler.num_threads(ONE_THREAD);
-        Wasmer { name: "wasmer.cranelift", engine: compiler.into(), slow_compile: false }
+        Wasmer { name: "wasmer.cranelift", engine: compiler.into(), slow_compile: false, make: Self::cranelift }
     }
 
     #[cfg(feature = "wasmer-llvm")]
     pub fn llvm() -> Wasmer {
         let mut compiler = wasmer_compiler_llvm::LLVM::new();
         compiler.num_threads(ONE_THREAD);
-        Wasmer { name: "wasmer.llvm", engine: compiler.into(), slow_compile: true }
+        Wasmer { name: "wasmer.llvm", engine: compiler.into(), slow_compile: true, make: Self::llvm }
     }
 
     /// The engine this runtime compiles with, for benches that call Wasmer directly.
@@ -55,6 +56,10 @@ impl Runtime for Wasmer {
 
     fn slow_compile(&self) -> bool {
         self.slow_compile
+    }
+
+    fn renew(&self) -> Box<dyn Runtime> {
+        Box::new((self.make)())
     }
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
