@@ -2,6 +2,7 @@
 //! time (compile, instantiate, execute, JIT, AOT compile, AOT execute).
 
 pub mod artifact;
+pub mod report;
 pub mod runtime;
 pub mod runtimes;
 pub mod sample;

@@ -1,0 +1,152 @@
+//! The report as one self-contained HTML page (`summary.html`): each table and a grouped
+//! bar chart of it in plain SVG, log-scaled where values span orders of magnitude.
+//! Nothing is loaded from the network.
+
+use super::{Context, Table, Unit, duration, size};
+use std::fmt::Write;
+
+const PALETTE: [&str; 10] =
+    ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+pub fn html(tables: &[Table], notes: &[String], context: &Context) -> String {
+    let mut out = String::from(concat!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n",
+        "<title>wasm-runtime-bench summary</title>\n<style>\n",
+        "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:1100px;color:#222;padding:0 1em}\n",
+        "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.25em .6em;text-align:right;white-space:nowrap}\n",
+        "th:first-child,td:first-child{text-align:left}th{background:#f3f3f3}\n",
+        ".about{color:#555}.foot{color:#555;font-size:.9em;margin:.2em 0}\n",
+        "svg text{font-size:11px;fill:#333}\n</style></head><body>\n",
+        "<h1>wasm-runtime-bench summary</h1>\n<ul>\n"
+    ));
+    for line in &context.header {
+        let _ = writeln!(out, "<li>{}</li>", escape(line));
+    }
+    out += "</ul>\n<p>Medians with their 95% confidence interval, in the median's unit.</p>\n";
+    for table in tables {
+        let _ = writeln!(out, "<h2>{}</h2>\n<p class=\"about\">{}</p>", escape(&table.title), escape(&table.about));
+        let _ = write!(out, "<table><tr><th>{}</th>", escape(&table.row_header));
+        for column in &table.columns {
+            let _ = write!(out, "<th>{}</th>", escape(column));
+        }
+        out += "</tr>\n";
+        for (sample, cells) in &table.rows {
+            let _ = write!(out, "<tr><td>{}</td>", escape(sample));
+            for cell in cells {
+                let _ = write!(out, "<td>{}</td>", escape(&table.cell_text(cell)));
+            }
+            out += "</tr>\n";
+        }
+        out += "</table>\n";
+        for (n, reason) in table.footnotes().iter().enumerate() {
+            let _ = writeln!(out, "<p class=\"foot\">[{}] N/A: {}</p>", n + 1, escape(reason));
+        }
+        out += &chart(table);
+    }
+    if !notes.is_empty() {
+        out += "<h2>Notes</h2>\n<ul>\n";
+        for note in notes {
+            let _ = writeln!(out, "<li>{}</li>", escape(note));
+        }
+        out += "</ul>\n";
+    }
+    out + "</body></html>\n"
+}
+
+fn label(unit: Unit, value: f64) -> String {
+    match unit {
+        Unit::Time => duration(value),
+        Unit::Bytes => size(value as u64),
+    }
+}
+
+/// A grouped bar chart: one group per row, one bar per column that has a value.
+fn chart(table: &Table) -> String {
+    let values: Vec<f64> = table.rows.iter().flat_map(|(_, cells)| cells.iter().filter_map(|c| c.value())).collect();
+    let (Some(min), Some(max)) = (
+        values.iter().copied().filter(|v| *v > 0.0).reduce(f64::min),
+        values.iter().copied().reduce(f64::max),
+    ) else {
+        return "<p class=\"foot\">(no values to chart)</p>\n".into();
+    };
+    let log = max / min >= 50.0;
+    let (bar, gap, left, top, plot_height) = (16.0, 28.0, 78.0, 34.0, 200.0);
+    let bars = table.columns.len() as f64;
+    let group_width = bars * bar + gap;
+    let width = (left + table.rows.len() as f64 * group_width + 20.0).max(520.0);
+    let height = top + plot_height + 40.0;
+    let (low, high) = if log { (10f64.powf(min.log10().floor()), 10f64.powf(max.log10().ceil())) } else { (0.0, max * 1.1) };
+    let y = |v: f64| {
+        let fraction = if log { (v.log10() - low.log10()) / (high.log10() - low.log10()) } else { (v - low) / (high - low) };
+        top + plot_height * (1.0 - fraction.clamp(0.0, 1.0))
+    };
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">\n",
+        escape(&table.title)
+    );
+    let ticks: Vec<f64> = if log {
+        let decades = (high.log10() - low.log10()).round() as i32;
+        (0..=decades).map(|d| low * 10f64.powi(d)).collect()
+    } else {
+        (0..=4).map(|i| high * i as f64 / 4.0).collect()
+    };
+    for tick in ticks {
+        let tick_y = y(tick);
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{left}\" x2=\"{:.0}\" y1=\"{tick_y:.1}\" y2=\"{tick_y:.1}\" stroke=\"#e3e3e3\"/><text x=\"{:.0}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            width - 10.0,
+            left - 6.0,
+            tick_y + 4.0,
+            escape(&label(table.unit, tick)),
+        );
+    }
+    for (g, (sample, cells)) in table.rows.iter().enumerate() {
+        let x0 = left + gap / 2.0 + g as f64 * group_width;
+        for (b, cell) in cells.iter().enumerate() {
+            let Some(value) = cell.value() else { continue };
+            let top_y = y(value.max(low));
+            let _ = writeln!(
+                svg,
+                "<rect x=\"{:.1}\" y=\"{top_y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} / {}: {}</title></rect>",
+                x0 + b as f64 * bar,
+                bar - 2.0,
+                (top + plot_height - top_y).max(0.5),
+                PALETTE[b % PALETTE.len()],
+                escape(sample),
+                escape(&table.columns[b]),
+                escape(&cell.text())
+            );
+        }
+        let _ = writeln!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.0}\" text-anchor=\"middle\">{}</text>",
+            x0 + bars * bar / 2.0,
+            top + plot_height + 16.0,
+            escape(sample)
+        );
+    }
+    let mut x = left;
+    for (b, column) in table.columns.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<rect x=\"{x:.0}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0}\" y=\"17\">{}</text>",
+            PALETTE[b % PALETTE.len()],
+            x + 14.0,
+            escape(column)
+        );
+        x += 22.0 + 6.5 * column.len() as f64;
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"end\">{}</text>",
+        width - 10.0,
+        height - 6.0,
+        if log { "log scale" } else { "linear scale" }
+    );
+    svg + "</svg>\n"
+}

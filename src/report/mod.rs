@@ -1,0 +1,425 @@
+//! The comparison report: the 2020 plan's tables (per runtime, JIT, AOT total, AOT compile
+//! time and space, AOT execute, pure execution beside native), built from a run's results
+//! and written as Markdown and as an offline HTML page with one bar chart per table.
+
+mod html;
+mod markdown;
+pub mod results;
+
+pub use html::html;
+pub use markdown::markdown;
+
+use crate::artifact::SizeTable;
+use results::{Benchmark, Estimate, Results, Verdict};
+use std::collections::BTreeMap;
+
+/// What the report knows besides the results: the runtimes of this build in table order,
+/// the samples in manifest order, and why a runtime skips a step.
+#[derive(Default)]
+pub struct Context {
+    pub runtimes: Vec<String>,
+    pub samples: Vec<String>,
+    /// (runtime, step) -> reason.
+    pub skips: BTreeMap<(String, String), String>,
+    /// Machine, date and versions, shown at the top.
+    pub header: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// A timed result; `factor` is its slowdown against native.
+    Time { benchmark: Benchmark, factor: Option<f64> },
+    /// The sum of two timed steps (AOT total): medians and interval bounds added.
+    Sum(Estimate),
+    Bytes(u64),
+    /// N/A, with the reason.
+    Missing(String),
+}
+
+impl Cell {
+    /// The number a chart shows: nanoseconds or bytes.
+    pub fn value(&self) -> Option<f64> {
+        match self {
+            Cell::Time { benchmark, .. } => Some(benchmark.estimate.median),
+            Cell::Sum(estimate) => Some(estimate.median),
+            Cell::Bytes(bytes) => Some(*bytes as f64),
+            Cell::Missing(_) => None,
+        }
+    }
+
+    /// The cell as text: `27.1 µs (26.9–27.4)`, `7.2 KiB`, `N/A (reason)`.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Time { benchmark, factor } => {
+                let mut text = interval(&benchmark.estimate);
+                if let Some(factor) = factor {
+                    text += &format!(" ×{factor:.2}");
+                }
+                match &benchmark.change {
+                    Some(Ok(change)) => {
+                        let verdict = match change.verdict {
+                            Verdict::Improved => "improved",
+                            Verdict::Regressed => "regressed",
+                            Verdict::WithinNoise => "within noise",
+                            Verdict::NoChange => "no change",
+                        };
+                        text += &format!(" [{:+.1}%, {verdict}]", change.median * 100.0);
+                    }
+                    Some(Err(why)) => text += &format!(" [no comparison: {why}]"),
+                    None => {}
+                }
+                text
+            }
+            Cell::Sum(estimate) => interval(estimate),
+            Cell::Bytes(bytes) => size(*bytes),
+            Cell::Missing(reason) => format!("N/A ({reason})"),
+        }
+    }
+}
+
+impl Table {
+    /// The distinct reasons for N/A cells, numbered from 1 in order of appearance,
+    /// so that renderers can print them once, under the table.
+    pub fn footnotes(&self) -> Vec<&str> {
+        let mut reasons: Vec<&str> = Vec::new();
+        for (_, cells) in &self.rows {
+            for cell in cells {
+                if let Cell::Missing(reason) = cell {
+                    if !reasons.contains(&reason.as_str()) {
+                        reasons.push(reason);
+                    }
+                }
+            }
+        }
+        reasons
+    }
+
+    /// A cell's text with N/A reasons replaced by their footnote number: `N/A [1]`.
+    pub fn cell_text(&self, cell: &Cell) -> String {
+        match cell {
+            Cell::Missing(reason) => {
+                let n = self.footnotes().iter().position(|r| r == reason).unwrap_or(0) + 1;
+                format!("N/A [{n}]")
+            }
+            other => other.text(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub title: String,
+    pub about: String,
+    /// What the rows are: `sample`, or `benchmark` for the table of other benchmarks.
+    pub row_header: String,
+    pub columns: Vec<String>,
+    /// Sample name and one cell per column.
+    pub rows: Vec<(String, Vec<Cell>)>,
+    pub unit: Unit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    Time,
+    Bytes,
+}
+
+/// `value` nanoseconds with a unit that fits, ps to s, three significant digits.
+pub fn duration(ns: f64) -> String {
+    let (scaled, unit) = scale_time(ns, ns);
+    format!("{} {unit}", three_digits(scaled))
+}
+
+fn scale_time(reference: f64, ns: f64) -> (f64, &'static str) {
+    const UNITS: [(f64, &str); 5] = [(1e9, "s"), (1e6, "ms"), (1e3, "µs"), (1.0, "ns"), (1e-3, "ps")];
+    let (div, unit) = UNITS.iter().find(|(div, _)| reference.abs() >= *div).copied().unwrap_or(UNITS[4]);
+    (ns / div, unit)
+}
+
+fn three_digits(x: f64) -> String {
+    let decimals = if x.abs() >= 100.0 { 0 } else if x.abs() >= 10.0 { 1 } else { 2 };
+    format!("{x:.decimals$}")
+}
+
+/// The median and its confidence interval in the median's unit: `27.1 µs (26.9–27.4)`.
+pub fn interval(estimate: &Estimate) -> String {
+    let (median, unit) = scale_time(estimate.median, estimate.median);
+    let (lower, _) = scale_time(estimate.median, estimate.lower);
+    let (upper, _) = scale_time(estimate.median, estimate.upper);
+    format!("{} {unit} ({}–{})", three_digits(median), three_digits(lower), three_digits(upper))
+}
+
+pub fn size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{} MiB", three_digits(b as f64 / (1 << 20) as f64)),
+        b if b >= 1 << 10 => format!("{} KiB", three_digits(b as f64 / (1 << 10) as f64)),
+        b => format!("{b} B"),
+    }
+}
+
+const NATIVE: &str = "native";
+const STEPS: [&str; 7] = ["compile", "instantiate", "execute", "jit", "aot_compile", "aot_execute", "native"];
+
+struct Builder<'a> {
+    results: &'a Results,
+    context: &'a Context,
+    samples: Vec<String>,
+    runtimes: Vec<String>,
+}
+
+impl Builder<'_> {
+    fn missing(&self, runtime: &str, step: &str) -> Cell {
+        match self.context.skips.get(&(runtime.to_string(), step.to_string())) {
+            Some(reason) => Cell::Missing(reason.clone()),
+            None => Cell::Missing("not run".to_string()),
+        }
+    }
+
+    fn time(&self, step: &str, sample: &str, runtime: &str) -> Cell {
+        match self.results.get(step, sample, runtime) {
+            Some(benchmark) => Cell::Time { benchmark: benchmark.clone(), factor: None },
+            None => self.missing(runtime, step),
+        }
+    }
+
+    /// One row per sample, one column per runtime, for `step`.
+    fn by_runtime(&self, title: &str, about: &str, step: &str, runtimes: &[String]) -> Table {
+        let rows = self
+            .samples
+            .iter()
+            .map(|sample| (sample.clone(), runtimes.iter().map(|r| self.time(step, sample, r)).collect()))
+            .collect();
+        Table { title: title.into(), about: about.into(), row_header: "sample".into(), columns: runtimes.to_vec(), rows, unit: Unit::Time }
+    }
+
+    fn wasm_runtimes(&self) -> Vec<String> {
+        self.runtimes.iter().filter(|r| *r != NATIVE).cloned().collect()
+    }
+
+    fn individual(&self, runtime: &str) -> Table {
+        let steps = [("ab. compile", "compile"), ("c. instantiate", "instantiate"), ("d. execute", "execute")];
+        let rows = self
+            .samples
+            .iter()
+            .map(|sample| (sample.clone(), steps.iter().map(|(_, step)| self.time(step, sample, runtime)).collect()))
+            .collect();
+        Table {
+            title: format!("Individual: {runtime}"),
+            about: "Each step alone; parsing is part of compiling.".into(),
+            row_header: "sample".into(),
+            columns: steps.iter().map(|(name, _)| name.to_string()).collect(),
+            rows,
+            unit: Unit::Time,
+        }
+    }
+
+    fn aot_total(&self) -> Table {
+        let runtimes = self.wasm_runtimes();
+        let rows = self
+            .samples
+            .iter()
+            .map(|sample| {
+                let cells = runtimes
+                    .iter()
+                    .map(|runtime| {
+                        let get = |step| self.results.get(step, sample, runtime).map(|b| b.estimate);
+                        match (get("aot_compile"), get("aot_execute")) {
+                            (Some(c), Some(e)) => Cell::Sum(Estimate {
+                                median: c.median + e.median,
+                                lower: c.lower + e.lower,
+                                upper: c.upper + e.upper,
+                            }),
+                            (None, _) => self.missing(runtime, "aot_compile"),
+                            (_, None) => self.missing(runtime, "aot_execute"),
+                        }
+                    })
+                    .collect();
+                (sample.clone(), cells)
+            })
+            .collect();
+        Table {
+            title: "AOT total".into(),
+            about: "AOT compile + AOT execute (a+b+b' + c'+c+d): against JIT, the cost of storing and loading the artifact. Intervals are the sums of the bounds.".into(),
+            row_header: "sample".into(),
+            columns: runtimes,
+            rows,
+            unit: Unit::Time,
+        }
+    }
+
+    fn aot_space(&self, sizes: &SizeTable) -> Table {
+        let runtimes = self.wasm_runtimes();
+        let rows = self
+            .samples
+            .iter()
+            .map(|sample| {
+                let wasm = sizes.values().find_map(|by_sample| by_sample.get(sample)).map(|r| r.wasm_bytes);
+                let mut cells = vec![wasm.map_or(Cell::Missing("no artifact recorded".into()), Cell::Bytes)];
+                cells.extend(runtimes.iter().map(|runtime| {
+                    match sizes.get(runtime).and_then(|by_sample| by_sample.get(sample)) {
+                        Some(record) => Cell::Bytes(record.artifact_bytes),
+                        None => match self.missing(runtime, "aot_compile") {
+                            Cell::Missing(reason) if reason == "not run" => Cell::Missing("no artifact recorded".into()),
+                            other => other,
+                        },
+                    }
+                }));
+                (sample.clone(), cells)
+            })
+            .collect();
+        Table {
+            title: "AOT compile (space)".into(),
+            about: "Size on disk of each runtime's artifact (the serialized module plus this suite's seal), with the .wasm's own size first.".into(),
+            row_header: "sample".into(),
+            columns: std::iter::once("wasm".to_string()).chain(runtimes).collect(),
+            rows,
+            unit: Unit::Bytes,
+        }
+    }
+
+    fn pure_execution(&self) -> Table {
+        let runtimes = self.wasm_runtimes();
+        let rows = self
+            .samples
+            .iter()
+            .map(|sample| {
+                let direct = self.time("native", sample, NATIVE);
+                let native = self.time("execute", sample, NATIVE);
+                let reference = native.value().or(direct.value());
+                let mut cells = vec![direct, native];
+                cells.extend(runtimes.iter().map(|runtime| match self.time("execute", sample, runtime) {
+                    Cell::Time { benchmark, .. } => {
+                        let factor = reference.map(|native| benchmark.estimate.median / native);
+                        Cell::Time { benchmark, factor }
+                    }
+                    other => other,
+                }));
+                (sample.clone(), cells)
+            })
+            .collect();
+        Table {
+            title: "Pure execution beside native".into(),
+            about: "d. execute: one call on a live instance. `native (direct)` calls the sample's Rust source through a function pointer; `native` calls it through the suite's adapter, like every runtime, and is what the ×factor (slowdown against native) divides by.".into(),
+            row_header: "sample".into(),
+            columns: ["native (direct)".to_string(), NATIVE.to_string()].into_iter().chain(runtimes).collect(),
+            rows,
+            unit: Unit::Time,
+        }
+    }
+
+    /// Benchmarks outside the plan's steps (e.g. `overhead`), one row each.
+    fn others(&self) -> Option<Table> {
+        let rows: Vec<_> = self
+            .results
+            .benchmarks
+            .iter()
+            .filter(|(_, b)| !STEPS.contains(&b.step.as_str()))
+            .map(|(id, b)| (id.clone(), vec![Cell::Time { benchmark: b.clone(), factor: None }]))
+            .collect();
+        (!rows.is_empty()).then(|| Table {
+            title: "Other benchmarks".into(),
+            about: "Benchmarks outside the plan's steps, by id (`overhead`: the adapter against a direct call).".into(),
+            row_header: "benchmark".into(),
+            columns: vec!["time".into()],
+            rows,
+            unit: Unit::Time,
+        })
+    }
+}
+
+/// Names in `preferred` order first (those that ran), then the rest sorted.
+fn ordered(preferred: &[String], seen: impl Iterator<Item = String>) -> Vec<String> {
+    let seen: std::collections::BTreeSet<String> = seen.collect();
+    let mut out: Vec<String> = preferred.iter().filter(|p| seen.contains(*p)).cloned().collect();
+    out.extend(seen.into_iter().filter(|s| !preferred.contains(s)));
+    out
+}
+
+/// Every table of the report, in the plan's order.
+pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Table> {
+    let in_steps = || results.benchmarks.values().filter(|b| STEPS.contains(&b.step.as_str()));
+    let builder = Builder {
+        results,
+        context,
+        samples: ordered(&context.samples, in_steps().map(|b| b.sample.clone())),
+        runtimes: ordered(&context.runtimes, in_steps().map(|b| b.runtime.clone()).chain(sizes.keys().cloned())),
+    };
+    let wasm = builder.wasm_runtimes();
+    let mut tables: Vec<Table> = wasm.iter().map(|runtime| builder.individual(runtime)).collect();
+    tables.push(builder.by_runtime("JIT", "a+b+c+d: from the sample's bytes to its result in one go.", "jit", &builder.runtimes));
+    tables.push(builder.aot_total());
+    tables.push(builder.by_runtime(
+        "AOT compile (time)",
+        "a+b+b': compile, serialize and write the artifact to disk.",
+        "aot_compile",
+        &wasm,
+    ));
+    tables.push(builder.aot_space(sizes));
+    tables.push(builder.by_runtime(
+        "AOT execute",
+        "c'+c+d: read the artifact and check its seal, deserialize, instantiate, call.",
+        "aot_execute",
+        &wasm,
+    ));
+    tables.push(builder.pure_execution());
+    tables.extend(builder.others());
+    tables
+}
+
+/// Notes on what is missing: steps with no result at all, unreadable files.
+pub fn notes(results: &Results) -> Vec<String> {
+    let mut notes = results.notes.clone();
+    for step in STEPS {
+        if !results.benchmarks.values().any(|b| b.step == step) {
+            notes.push(format!("no results for `{step}` (filtered out, failed or not run yet)"));
+        }
+    }
+    notes
+}
+
+/// Criterion's output directory: `$CRITERION_HOME`, else `criterion/` in the target directory.
+pub fn criterion_dir() -> std::path::PathBuf {
+    match std::env::var_os("CRITERION_HOME") {
+        Some(home) => home.into(),
+        None => crate::artifact::sizes_file().with_file_name("criterion"),
+    }
+}
+
+/// A line each on the machine, the OS and the date of the run, read from the system.
+pub fn machine(criterion_dir: &std::path::Path) -> Vec<String> {
+    let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
+    let cpu = read("/proc/cpuinfo").lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']).to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let memory_kb: u64 = read("/proc/meminfo")
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    let os = read("/etc/os-release").lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")).map(|l| l.trim_matches('"').to_string());
+    let run = std::fs::metadata(criterion_dir).and_then(|m| m.modified()).ok().map(date);
+    vec![
+        format!(
+            "Machine: {}, {cores} cores, {:.0} GiB, {}",
+            cpu.as_deref().unwrap_or("unknown CPU"),
+            memory_kb as f64 / (1 << 20) as f64,
+            os.as_deref().unwrap_or("unknown OS")
+        ),
+        format!("Run: {}", run.as_deref().unwrap_or("unknown date")),
+    ]
+}
+
+/// `YYYY-MM-DD` (UTC) of a time.
+fn date(time: std::time::SystemTime) -> String {
+    let days = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
