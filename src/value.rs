@@ -109,3 +109,43 @@ impl fmt::Display for Export {
         write!(f, "`{}` ({}) -> {}", self.name, self.param, self.result)
     }
 }
+
+/// Runs `$bind::<P, R>($args)`, or the macro `$callback!(P, R)`, with `P` and `R` the Rust
+/// types of `$export`'s parameter and result. Adapters bind typed functions this way (no
+/// boxed values per call) with one generic function instead of a case per signature.
+#[macro_export]
+macro_rules! with_signature {
+    ($export:expr, $bind:ident ( $($arg:expr),* $(,)? )) => {{
+        macro_rules! typed_bind {
+            ($p:ty, $r:ty) => { $bind::<$p, $r>($($arg),*) };
+        }
+        $crate::with_signature!($export, typed_bind!)
+    }};
+    ($export:expr, $callback:ident !) => {{
+        use $crate::value::ValType::*;
+        match ($export.param, $export.result) {
+            (I32, I32) => $callback!(i32, i32),
+            (I32, I64) => $callback!(i32, i64),
+            (I32, F32) => $callback!(i32, f32),
+            (I32, F64) => $callback!(i32, f64),
+            (I64, I32) => $callback!(i64, i32),
+            (I64, I64) => $callback!(i64, i64),
+            (I64, F32) => $callback!(i64, f32),
+            (I64, F64) => $callback!(i64, f64),
+            (F32, I32) => $callback!(f32, i32),
+            (F32, I64) => $callback!(f32, i64),
+            (F32, F32) => $callback!(f32, f32),
+            (F32, F64) => $callback!(f32, f64),
+            (F64, I32) => $callback!(f64, i32),
+            (F64, I64) => $callback!(f64, i64),
+            (F64, F32) => $callback!(f64, f32),
+            (F64, F64) => $callback!(f64, f64),
+        }
+    }};
+}
+
+/// The argument as the Rust type `P` stands for, or an error naming both types.
+#[inline]
+pub fn arg_as<P: WasmValue>(arg: Value) -> anyhow::Result<P> {
+    P::from_value(arg).ok_or_else(|| anyhow::anyhow!("argument {arg} is not a {}", P::TYPE))
+}

@@ -23,6 +23,10 @@ fn wasm_runtimes() -> Vec<Box<dyn Runtime>> {
     runtimes_for(Step::Jit)
 }
 
+fn aot_runtimes() -> Vec<Box<dyn Runtime>> {
+    runtimes_for(Step::AotCompile)
+}
+
 /// A fresh, empty directory for one test.
 fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
@@ -178,7 +182,7 @@ fn a_wrong_result_is_a_failure_of_the_step() {
 fn assert_refused(name: &str, reason: &str, spoil: impl Fn(&ArtifactStore, &dyn Runtime, &Sample)) {
     let store = ArtifactStore::new(scratch(name));
     let sample = samples().into_iter().find(|s| s.name == "fibonacci").unwrap();
-    for runtime in wasm_runtimes() {
+    for runtime in aot_runtimes() {
         let run = Run::new(&*runtime, &sample);
         run.aot_compile(&store).unwrap();
         spoil(&store, &*runtime, &sample);
@@ -209,7 +213,7 @@ fn an_artifact_with_a_flipped_byte_is_refused() {
 
 #[test]
 fn another_runtimes_artifact_is_refused() {
-    let runtimes = wasm_runtimes();
+    let runtimes = aot_runtimes();
     assert!(runtimes.len() >= 2, "needs two wasm runtimes");
     assert_refused("foreign", "written by runtime", |store, runtime, sample| {
         let other = runtimes.iter().find(|r| r.name() != runtime.name()).unwrap();
@@ -224,7 +228,7 @@ fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
     let store = ArtifactStore::new(scratch("stale"));
     let samples = samples();
     let (fibonacci, add_one) = (&samples[1], &samples[0]);
-    for runtime in wasm_runtimes() {
+    for runtime in aot_runtimes() {
         let (artifact, _) = Run::new(&*runtime, add_one).aot_compile(&store).unwrap();
         // New bytes get their own path, so the old artifact is neither loaded nor overwritten...
         let changed = Sample::new("add-one", fibonacci.wasm.clone(), "run", fibonacci.arg, fibonacci.expected);
@@ -242,13 +246,13 @@ fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
 fn concurrent_writers_never_expose_a_partial_artifact() {
     let store = ArtifactStore::new(scratch("concurrent"));
     let sample = samples().into_iter().find(|s| s.name == "nbody").unwrap();
-    let runtime = wasm_runtimes().remove(0);
+    let runtime = aot_runtimes().remove(0);
     let run = Run::new(&*runtime, &sample);
     run.aot_compile(&store).unwrap();
     std::thread::scope(|scope| {
         for _ in 0..2 {
             scope.spawn(|| {
-                let runtime = wasm_runtimes().remove(0);
+                let runtime = aot_runtimes().remove(0);
                 for _ in 0..20 {
                     Run::new(&*runtime, &sample).aot_compile(&store).unwrap();
                 }

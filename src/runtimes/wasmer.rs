@@ -3,8 +3,9 @@
 
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
-use crate::value::{Export, ValType, Value, WasmValue};
-use anyhow::{Context, Result, anyhow};
+use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::with_signature;
+use anyhow::{Context, Result};
 use std::num::NonZero;
 use wasmer::{Engine, FromToNativeWasmType, Imports, Store, TypedFunction, WasmTypeList};
 
@@ -82,12 +83,7 @@ impl Module for WasmerModule {
     fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
         let mut store = Store::new(self.engine.clone());
         let instance = wasmer::Instance::new(&mut store, &self.module, &Imports::new())?;
-        match export.param {
-            ValType::I32 => bind_param::<i32>(store, &instance, export),
-            ValType::I64 => bind_param::<i64>(store, &instance, export),
-            ValType::F32 => bind_param::<f32>(store, &instance, export),
-            ValType::F64 => bind_param::<f64>(store, &instance, export),
-        }
+        with_signature!(export, bind(store, &instance, export))
     }
 
     fn serialize(&self) -> Result<Vec<u8>> {
@@ -95,21 +91,11 @@ impl Module for WasmerModule {
     }
 }
 
-trait Param: WasmValue + FromToNativeWasmType + WasmTypeList {}
-impl<T: WasmValue + FromToNativeWasmType + WasmTypeList> Param for T {}
-trait Result1: WasmValue + WasmTypeList {}
-impl<T: WasmValue + WasmTypeList> Result1 for T {}
-
-fn bind_param<P: Param>(store: Store, instance: &wasmer::Instance, export: &Export) -> Result<Box<dyn Instance>> {
-    match export.result {
-        ValType::I32 => bind::<P, i32>(store, instance, export),
-        ValType::I64 => bind::<P, i64>(store, instance, export),
-        ValType::F32 => bind::<P, f32>(store, instance, export),
-        ValType::F64 => bind::<P, f64>(store, instance, export),
-    }
-}
-
-fn bind<P: Param, R: Result1>(store: Store, instance: &wasmer::Instance, export: &Export) -> Result<Box<dyn Instance>> {
+fn bind<P, R>(store: Store, instance: &wasmer::Instance, export: &Export) -> Result<Box<dyn Instance>>
+where
+    P: WasmValue + FromToNativeWasmType + WasmTypeList,
+    R: WasmValue + WasmTypeList,
+{
     let run = instance
         .exports
         .get_typed_function::<P, R>(&store, &export.name)
@@ -123,10 +109,13 @@ struct WasmerInstance<P, R> {
     run: TypedFunction<P, R>,
 }
 
-impl<P: Param, R: Result1> Instance for WasmerInstance<P, R> {
+impl<P, R> Instance for WasmerInstance<P, R>
+where
+    P: WasmValue + FromToNativeWasmType + WasmTypeList,
+    R: WasmValue + WasmTypeList,
+{
     #[inline]
     fn call(&mut self, arg: Value) -> Result<Value> {
-        let arg = P::from_value(arg).ok_or_else(|| anyhow!("argument {arg} is not a {}", P::TYPE))?;
-        Ok(self.run.call(&mut self.store, arg)?.into_value())
+        Ok(self.run.call(&mut self.store, arg_as::<P>(arg)?)?.into_value())
     }
 }
