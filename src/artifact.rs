@@ -98,7 +98,7 @@ impl ArtifactStore {
             verify(&bytes, runtime, sample).with_context(|| format!("refusing artifact {}", path.display()))?;
         bytes.truncate(payload_len);
         // SAFETY: the seal says this runtime, at this version, serialized these bytes.
-        unsafe { runtime.deserialize(bytes) }.with_context(|| format!("deserializing artifact {}", path.display()))
+        unsafe { runtime.load_artifact(&path, bytes) }.with_context(|| format!("loading artifact {}", path.display()))
     }
 }
 

@@ -6,6 +6,7 @@ use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value};
 use anyhow::Result;
+use std::path::Path;
 
 pub trait Runtime {
     /// The id benchmarks use: `wasmer.llvm`, `native`, ...
@@ -39,6 +40,16 @@ pub trait Runtime {
     /// `artifact` must be what `Module::serialize` of this runtime, at this
     /// `version()`, wrote; the artifact store checks that before calling.
     unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>>;
+
+    /// Load a checked artifact stored at `path`, whose first bytes are `module_bytes`
+    /// (what `Module::serialize` wrote). Runtimes that load code from a file themselves
+    /// (Lucet's shared objects) open `path`; the others deserialize the bytes.
+    ///
+    /// # Safety
+    /// As for `deserialize`.
+    unsafe fn load_artifact(&self, _path: &Path, module_bytes: Vec<u8>) -> Result<Box<dyn Module>> {
+        unsafe { self.deserialize(module_bytes) }
+    }
 }
 
 pub trait Module {

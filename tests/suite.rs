@@ -9,6 +9,13 @@ use wasm_runtime_bench::sample::{Sample, load_samples};
 use wasm_runtime_bench::step::{Run, Step, StepError};
 use wasm_runtime_bench::value::Value;
 
+/// Tests take turns: Lucet installs its signal handlers for the length of each call and
+/// restores the ones it found, which must not race with another runtime's first use.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn samples() -> Vec<Sample> {
     load_samples().expect("samples/manifest.toml and its .wasm files load")
 }
@@ -43,12 +50,13 @@ fn assert_names(err: &StepError, sample: &str, runtime: &str, step: Step, cause:
     let message = err.to_string();
     assert_eq!((err.sample.as_str(), err.runtime, err.step), (sample, runtime, step), "{message}");
     for part in [sample, runtime, step.id(), cause] {
-        assert!(message.contains(part), "`{message}` should mention `{part}`");
+        assert!(message.to_lowercase().contains(&part.to_lowercase()), "`{message}` should mention `{part}`");
     }
 }
 
 #[test]
 fn manifest_expected_values_are_what_native_code_computes() {
+    let _turn = serial();
     for sample in samples() {
         let native_fn = native::function(&sample.name).unwrap_or_else(|| panic!("{} has no native twin", sample.name));
         assert_eq!(native_fn(sample.arg), Some(sample.expected), "sample {}", sample.name);
@@ -57,6 +65,7 @@ fn manifest_expected_values_are_what_native_code_computes() {
 
 #[test]
 fn every_runtime_executes_every_sample_correctly() {
+    let _turn = serial();
     for runtime in runtimes_for(Step::Execute) {
         for sample in &samples() {
             let run = Run::new(&*runtime, sample);
@@ -70,6 +79,7 @@ fn every_runtime_executes_every_sample_correctly() {
 
 #[test]
 fn every_runtime_gives_the_expected_result_through_jit() {
+    let _turn = serial();
     for runtime in wasm_runtimes() {
         for sample in &samples() {
             // Benches compile on a renewed runtime (a fresh engine); it must work the same.
@@ -85,6 +95,7 @@ fn every_runtime_gives_the_expected_result_through_jit() {
 
 #[test]
 fn one_module_instantiates_many_times() {
+    let _turn = serial();
     for runtime in runtimes_for(Step::Instantiate) {
         for sample in &samples() {
             let run = Run::new(&*runtime, sample);
@@ -99,6 +110,7 @@ fn one_module_instantiates_many_times() {
 
 #[test]
 fn every_runtime_round_trips_through_an_aot_artifact() {
+    let _turn = serial();
     let store = ArtifactStore::new(scratch("aot-round-trip"));
     for runtime in runtimes_for(Step::AotCompile) {
         for sample in &samples() {
@@ -114,6 +126,7 @@ fn every_runtime_round_trips_through_an_aot_artifact() {
 
 #[test]
 fn a_malformed_module_fails_at_compile_naming_sample_runtime_and_step() {
+    let _turn = serial();
     let mut bytes = samples()[0].wasm.clone();
     bytes.truncate(bytes.len() / 2);
     for wasm in [b"\0asm\x01\0\0\0\x01\xffgarbage".to_vec(), b"not wasm at all".to_vec(), bytes] {
@@ -127,6 +140,7 @@ fn a_malformed_module_fails_at_compile_naming_sample_runtime_and_step() {
 
 #[test]
 fn a_missing_export_fails_at_instantiate() {
+    let _turn = serial();
     let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
     let sample = Sample::new("no-such-export", add_one.wasm, "nope", Value::I32(1), Value::I32(2));
     for runtime in wasm_runtimes() {
@@ -137,6 +151,7 @@ fn a_missing_export_fails_at_instantiate() {
 
 #[test]
 fn an_export_of_another_signature_fails_at_instantiate() {
+    let _turn = serial();
     let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
     let sample = Sample::new("wrong-signature", add_one.wasm, "run", Value::I32(1), Value::F64(2.0));
     for runtime in wasm_runtimes() {
@@ -147,6 +162,7 @@ fn an_export_of_another_signature_fails_at_instantiate() {
 
 #[test]
 fn a_trap_fails_at_execute_and_the_instance_stays_usable() {
+    let _turn = serial();
     let trapping = wat(r#"(module (func (export "run") (param i32) (result i32)
         local.get 0
         i32.eqz
@@ -168,6 +184,7 @@ fn a_trap_fails_at_execute_and_the_instance_stays_usable() {
 
 #[test]
 fn a_wrong_result_is_a_failure_of_the_step() {
+    let _turn = serial();
     let fibonacci = samples().into_iter().find(|s| s.name == "fibonacci").unwrap();
     let sample = Sample::new("fibonacci", fibonacci.wasm, "run", fibonacci.arg, Value::I32(10945));
     for runtime in wasm_runtimes() {
@@ -193,6 +210,7 @@ fn assert_refused(name: &str, reason: &str, spoil: impl Fn(&ArtifactStore, &dyn 
 
 #[test]
 fn a_truncated_artifact_is_refused() {
+    let _turn = serial();
     assert_refused("truncated", "no seal", |store, runtime, sample| {
         let path = store.path(runtime, sample);
         let bytes = std::fs::read(&path).unwrap();
@@ -202,6 +220,7 @@ fn a_truncated_artifact_is_refused() {
 
 #[test]
 fn an_artifact_with_a_flipped_byte_is_refused() {
+    let _turn = serial();
     assert_refused("flipped", "checksum does not match", |store, runtime, sample| {
         let path = store.path(runtime, sample);
         let mut bytes = std::fs::read(&path).unwrap();
@@ -213,6 +232,7 @@ fn an_artifact_with_a_flipped_byte_is_refused() {
 
 #[test]
 fn another_runtimes_artifact_is_refused() {
+    let _turn = serial();
     let runtimes = aot_runtimes();
     assert!(runtimes.len() >= 2, "needs two wasm runtimes");
     assert_refused("foreign", "written by runtime", |store, runtime, sample| {
@@ -225,6 +245,7 @@ fn another_runtimes_artifact_is_refused() {
 
 #[test]
 fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
+    let _turn = serial();
     let store = ArtifactStore::new(scratch("stale"));
     let samples = samples();
     let (fibonacci, add_one) = (&samples[1], &samples[0]);
@@ -244,6 +265,7 @@ fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
 
 #[test]
 fn concurrent_writers_never_expose_a_partial_artifact() {
+    let _turn = serial();
     let store = ArtifactStore::new(scratch("concurrent"));
     let sample = samples().into_iter().find(|s| s.name == "nbody").unwrap();
     let runtime = aot_runtimes().remove(0);
@@ -273,6 +295,7 @@ fn concurrent_writers_never_expose_a_partial_artifact() {
 
 #[test]
 fn the_size_record_keeps_every_entry() {
+    let _turn = serial();
     let file = scratch("sizes").join("aot-sizes.json");
     let record = |n| SizeRecord { wasm_bytes: n, artifact_bytes: 10 * n, artifact: PathBuf::from(format!("a{n}")) };
     record_size(&file, "wasmer.llvm", "add-one", record(1)).unwrap();
@@ -287,6 +310,7 @@ fn the_size_record_keeps_every_entry() {
 
 #[test]
 fn native_takes_part_in_execute_only() {
+    let _turn = serial();
     let native = runtimes().into_iter().find(|r| r.name() == "native").unwrap();
     for step in Step::ALL {
         assert_eq!(native.unsupported(step).is_none(), step == Step::Execute, "{step}");

@@ -1,5 +1,7 @@
 //! The runtime table: every runtime this build was compiled with (one cargo feature each).
 
+#[cfg(feature = "lucet")]
+pub mod lucet;
 pub mod native;
 #[cfg(feature = "stitch")]
 pub mod stitch;
@@ -35,5 +37,7 @@ pub fn runtimes() -> Vec<Box<dyn Runtime>> {
     all.push(Box::new(tinywasm::Tinywasm));
     #[cfg(feature = "stitch")]
     all.push(Box::new(stitch::Stitch::new()));
+    #[cfg(feature = "lucet")]
+    all.push(Box::new(lucet::Lucet));
     all
 }
