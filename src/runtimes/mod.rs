@@ -7,6 +7,10 @@ pub mod native;
 pub mod stitch;
 #[cfg(feature = "tinywasm")]
 pub mod tinywasm;
+#[cfg(feature = "wamr")]
+pub mod wamr;
+#[cfg(feature = "wasm3")]
+pub mod wasm3;
 #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
 pub mod wasmer;
 #[cfg(feature = "wasmi")]
@@ -37,6 +41,10 @@ pub fn runtimes() -> Vec<Box<dyn Runtime>> {
     all.push(Box::new(tinywasm::Tinywasm));
     #[cfg(feature = "stitch")]
     all.push(Box::new(stitch::Stitch::new()));
+    #[cfg(feature = "wasm3")]
+    all.push(Box::new(wasm3::Wasm3::new()));
+    #[cfg(feature = "wamr")]
+    all.push(Box::new(wamr::Wamr));
     #[cfg(feature = "lucet")]
     all.push(Box::new(lucet::Lucet));
     all

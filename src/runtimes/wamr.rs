@@ -1,0 +1,295 @@
+//! WAMR (WebAssembly Micro Runtime, iwasm, mid-2020 sources) through the raw bindings of
+//! `wamr-sys` 0.1.1, configured as that crate builds it: fast interpreter
+//! (`WASM_ENABLE_FAST_INTERP=1`), AOT loader present but unused, no JIT, no bulk memory,
+//! the system allocator. The runtime is initialized once per process and never destroyed.
+//! It links statically (`libvmlib.a`), so nothing is looked up at run time.
+//! WAMR's AOT needs its separate `wamrc` compiler (LLVM), which wamr-sys does not build,
+//! so WAMR stays out of the AOT steps.
+//!
+//! The steps:
+//! - `compile`: `wasm_runtime_load` on a copy of the bytes the module keeps (WAMR points
+//!   into them): parse, validate, and the fast interpreter's translation of every
+//!   function body into its own code.
+//! - `instantiate`: `wasm_runtime_instantiate` (memory, globals, tables, data and element
+//!   segments; no app heap), an execution environment with a 64 KiB wasm stack, looking
+//!   up the export and checking its type. This WAMR has no public call to read a
+//!   function's type: the adapter reads it from WAMR's `WASMFunctionInstance` and
+//!   `WASMType` structs, mirrored below for this pinned version and build configuration.
+//! - `execute`: the argument and result in a two-cell array on the Rust stack, no
+//!   allocation. The public `wasm_runtime_call_wasm` of this WAMR asks for the calling
+//!   thread's stack bounds on every call (`pthread_getattr_np`, which on a process's main
+//!   thread reads /proc/self/maps: 35 µs per call of `add-one` here), then calls
+//!   `wasm_call_function`. The adapter does the first part once, in `instantiate` (an
+//!   instance cannot leave its thread), and calls `wasm_call_function` itself, as later
+//!   WAMR versions do by caching the bounds. A trap is an exception on the instance, which
+//!   the adapter reports and clears, so the instance can be called again.
+
+use crate::runtime::{Instance, Module, Runtime};
+use crate::sample::Sample;
+use crate::step::Step;
+use crate::value::{Export, ValType, Value, WasmValue, arg_as};
+use crate::with_signature;
+use anyhow::{Result, bail, ensure};
+use std::ffi::{CStr, CString, c_char};
+use std::marker::PhantomData;
+use std::rc::Rc;
+use std::sync::OnceLock;
+use wamr_sys::*;
+
+/// The wasm stack (WAMR's frames and operands) of every execution environment.
+const STACK_BYTES: u32 = 64 * 1024;
+
+// wamr-sys links `libiwasm.so` and `libvmlib.a` built from the same sources. Naming the
+// static library here bundles it ahead of the shared one, so every WAMR symbol resolves
+// from it and the shared library (which would have to be found at run time, and which
+// misses `-lm`) is dropped by the linker's `--as-needed`.
+#[link(name = "vmlib", kind = "static")]
+unsafe extern "C" {
+    // What `wasm_runtime_call_wasm` does for a bytecode module (wasm_runtime_common.c),
+    // exported by WAMR but missing from its header.
+    fn wasm_exec_env_set_thread_info(exec_env: wasm_exec_env_t);
+    fn wasm_call_function(exec_env: wasm_exec_env_t, function: wasm_function_inst_t, argc: u32, argv: *mut u32) -> bool;
+}
+
+fn init() -> Result<()> {
+    static INIT: OnceLock<bool> = OnceLock::new();
+    // SAFETY: called once per process, before any other WAMR call.
+    ensure!(*INIT.get_or_init(|| unsafe { wasm_runtime_init() }), "wasm_runtime_init failed");
+    Ok(())
+}
+
+/// The text WAMR wrote into an error buffer.
+fn message(buf: &[c_char]) -> String {
+    unsafe { CStr::from_ptr(buf.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+pub struct Wamr;
+
+impl Runtime for Wamr {
+    fn name(&self) -> &'static str {
+        "wamr"
+    }
+
+    fn version(&self) -> String {
+        "wamr (wamr-sys 0.1.1), fast interpreter".into()
+    }
+
+    fn unsupported(&self, step: Step) -> Option<&'static str> {
+        matches!(step, Step::AotCompile | Step::AotExecute)
+            .then_some("wamr runs here as its fast interpreter: its AOT needs wamrc, which wamr-sys does not build")
+    }
+
+    fn renew(&self) -> Box<dyn Runtime> {
+        Box::new(Wamr)
+    }
+
+    fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
+        init()?;
+        let wasm: Box<[u8]> = sample.wasm.as_slice().into();
+        let mut error = [0 as c_char; 128];
+        // SAFETY: `wasm` outlives the module: `LoadedModule` unloads before dropping it.
+        let raw = unsafe { wasm_runtime_load(wasm.as_ptr(), wasm.len().try_into()?, error.as_mut_ptr(), error.len() as u32) };
+        ensure!(!raw.is_null(), "{}", message(&error));
+        Ok(Box::new(WamrModule(Rc::new(LoadedModule { raw, _wasm: wasm }))))
+    }
+
+    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
+        bail!("wamr has no compiled artifact here")
+    }
+}
+
+/// A loaded module and the bytes it points into; instances hold it, so it outlives them.
+struct LoadedModule {
+    raw: wasm_module_t,
+    _wasm: Box<[u8]>,
+}
+
+impl Drop for LoadedModule {
+    fn drop(&mut self) {
+        unsafe { wasm_runtime_unload(self.raw) };
+    }
+}
+
+struct WamrModule(Rc<LoadedModule>);
+
+impl Module for WamrModule {
+    fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
+        let mut error = [0 as c_char; 128];
+        let raw = unsafe { wasm_runtime_instantiate(self.0.raw, STACK_BYTES, 0, error.as_mut_ptr(), error.len() as u32) };
+        ensure!(!raw.is_null(), "{}", message(&error));
+        // From here on, dropping `instance` deinstantiates.
+        let mut instance = Live { inst: raw, exec_env: std::ptr::null_mut(), _module: self.0.clone() };
+        instance.exec_env = unsafe { wasm_runtime_create_exec_env(raw, STACK_BYTES) };
+        ensure!(!instance.exec_env.is_null(), "wasm_runtime_create_exec_env failed");
+        // The thread's handle and stack bounds, for this thread: `Live` is not `Send`.
+        unsafe { wasm_exec_env_set_thread_info(instance.exec_env) };
+        let name = CString::new(export.name.as_str())?;
+        let function = unsafe { wasm_runtime_lookup_function(raw, name.as_ptr(), std::ptr::null()) };
+        ensure!(!function.is_null(), "export {export} not found");
+        let (params, results) = unsafe { signature(function) }?;
+        ensure!(
+            params == [export.param] && results == [export.result],
+            "export {export} has type {params:?} -> {results:?}"
+        );
+        with_signature!(export, bind(instance, function))
+    }
+
+    fn serialize(&self) -> Result<Vec<u8>> {
+        bail!("wamr has no compiled artifact here")
+    }
+}
+
+/// The first fields of WAMR's `WASMFunctionInstance` (core/iwasm/interpreter/wasm_runtime.h)
+/// as this build lays it out: fast interpreter, no multi-module.
+#[repr(C)]
+struct FunctionInstance {
+    is_import_func: bool,
+    param_count: u16,
+    local_count: u16,
+    param_cell_num: u16,
+    ret_cell_num: u16,
+    local_cell_num: u16,
+    const_cell_num: u16,
+    local_offsets: *const u16,
+    param_types: *const u8,
+    local_types: *const u8,
+    /// `u.func`: a `WASMFunction`, whose first field (no custom name section) is its type.
+    func: *const *const FuncType,
+}
+
+/// WAMR's `WASMType` (core/iwasm/interpreter/wasm.h): counts, then the parameter and
+/// result types as wasm encodes them.
+#[repr(C)]
+struct FuncType {
+    param_count: u16,
+    result_count: u16,
+    param_cell_num: u16,
+    ret_cell_num: u16,
+    types: [u8; 0],
+}
+
+/// The parameter and result types of an exported function of a bytecode module instance.
+///
+/// # Safety
+/// `function` must be what `wasm_runtime_lookup_function` returned for a bytecode module.
+unsafe fn signature(function: wasm_function_inst_t) -> Result<(Vec<ValType>, Vec<ValType>)> {
+    let function = unsafe { &*function.cast::<FunctionInstance>() };
+    ensure!(!function.is_import_func, "re-exported imports are not supported");
+    let ty = unsafe { &**function.func };
+    // The same counts are kept in both structs: a mismatch would mean the mirror is wrong.
+    ensure!(
+        ty.param_count == function.param_count
+            && ty.param_cell_num == function.param_cell_num
+            && ty.ret_cell_num == function.ret_cell_num,
+        "WAMR's function layout is not the one this adapter was written for"
+    );
+    let count = usize::from(ty.param_count) + usize::from(ty.result_count);
+    let types = unsafe { std::slice::from_raw_parts(ty.types.as_ptr(), count) };
+    let val_type = |code: &u8| match code {
+        0x7f => Ok(ValType::I32),
+        0x7e => Ok(ValType::I64),
+        0x7d => Ok(ValType::F32),
+        0x7c => Ok(ValType::F64),
+        other => bail!("value type 0x{other:x}"),
+    };
+    let (params, results) = types.split_at(ty.param_count.into());
+    Ok((params.iter().map(val_type).collect::<Result<_>>()?, results.iter().map(val_type).collect::<Result<_>>()?))
+}
+
+/// A value in WAMR's argument array: one 32-bit cell, or two (low half first).
+trait Cells: WasmValue {
+    const CELLS: u32;
+    fn write(self, cells: &mut [u32; 2]);
+    fn read(cells: &[u32; 2]) -> Self;
+}
+
+impl Cells for i32 {
+    const CELLS: u32 = 1;
+    fn write(self, cells: &mut [u32; 2]) {
+        cells[0] = self as u32;
+    }
+    fn read(cells: &[u32; 2]) -> Self {
+        cells[0] as i32
+    }
+}
+
+impl Cells for f32 {
+    const CELLS: u32 = 1;
+    fn write(self, cells: &mut [u32; 2]) {
+        cells[0] = self.to_bits();
+    }
+    fn read(cells: &[u32; 2]) -> Self {
+        f32::from_bits(cells[0])
+    }
+}
+
+impl Cells for i64 {
+    const CELLS: u32 = 2;
+    fn write(self, cells: &mut [u32; 2]) {
+        *cells = [self as u32, (self >> 32) as u32];
+    }
+    fn read(cells: &[u32; 2]) -> Self {
+        (u64::from(cells[0]) | u64::from(cells[1]) << 32) as i64
+    }
+}
+
+impl Cells for f64 {
+    const CELLS: u32 = 2;
+    fn write(self, cells: &mut [u32; 2]) {
+        self.to_bits().cast_signed().write(cells);
+    }
+    fn read(cells: &[u32; 2]) -> Self {
+        f64::from_bits(i64::read(cells).cast_unsigned())
+    }
+}
+
+/// An instance and its execution environment, destroyed together.
+struct Live {
+    inst: wasm_module_inst_t,
+    exec_env: wasm_exec_env_t,
+    _module: Rc<LoadedModule>,
+}
+
+impl Drop for Live {
+    fn drop(&mut self) {
+        unsafe {
+            if !self.exec_env.is_null() {
+                wasm_runtime_destroy_exec_env(self.exec_env);
+            }
+            wasm_runtime_deinstantiate(self.inst);
+        }
+    }
+}
+
+fn bind<P: Cells, R: Cells>(live: Live, function: wasm_function_inst_t) -> Result<Box<dyn Instance>> {
+    Ok(Box::new(WamrInstance::<P, R> { live, function, types: PhantomData }))
+}
+
+struct WamrInstance<P, R> {
+    live: Live,
+    function: wasm_function_inst_t,
+    types: PhantomData<(P, R)>,
+}
+
+impl<P: Cells, R: Cells> Instance for WamrInstance<P, R> {
+    #[inline]
+    fn call(&mut self, arg: Value) -> Result<Value> {
+        let mut cells = [0u32; 2];
+        arg_as::<P>(arg)?.write(&mut cells);
+        // SAFETY: the function belongs to this instance and its type was checked: it takes
+        // `P::CELLS` cells and returns at most two. The execution environment is valid and
+        // has its thread's information: this is the thread that made it.
+        if unsafe { wasm_call_function(self.live.exec_env, self.function, P::CELLS, cells.as_mut_ptr()) } {
+            Ok(R::read(&cells).into_value())
+        } else {
+            let exception = unsafe { wasm_runtime_get_exception(self.live.inst) };
+            let message = if exception.is_null() {
+                "call failed".into()
+            } else {
+                unsafe { CStr::from_ptr(exception) }.to_string_lossy().into_owned()
+            };
+            unsafe { wasm_runtime_clear_exception(self.live.inst) };
+            bail!("{message}")
+        }
+    }
+}

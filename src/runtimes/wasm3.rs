@@ -1,0 +1,144 @@
+//! wasm3 0.4.7 (crate `wasm3` 0.3.1), an interpreter that compiles each function to its
+//! threaded code on the function's first use, with the crate's default features (WASI
+//! linkable, 32-bit slots) and a 64 KiB stack per runtime. It has no compiled artifact, so
+//! it stays out of the AOT steps.
+//!
+//! wasm3 loads a parsed module into one runtime, which takes it over (and frees it with
+//! itself), so one parsed module cannot be instantiated twice. The steps are therefore:
+//! - `compile`: parse (`m3_ParseModule`: sections, types, function bodies located, not yet
+//!   compiled) to refuse malformed bytes; the parse is dropped and the module keeps the bytes.
+//!   wasm3 0.4.7 does not check that a section's declared length fits in the bytes (it
+//!   reads past their end), so the adapter checks the section framing first.
+//!   wasm3 validates a function body only when it compiles it (see below).
+//! - `instantiate`: a new wasm3 runtime (its stack), a new parse of the bytes, loading it
+//!   (memory, globals, data and element segments), looking up the export, checking its
+//!   signature and compiling the export's body. Other functions compile on their first call.
+//! - `execute`: a typed call (`Function::call`), values passed on wasm3's stack, no boxing.
+
+use crate::runtime::{Instance, Module, Runtime};
+use crate::sample::Sample;
+use crate::step::Step;
+use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::with_signature;
+use anyhow::{Result, anyhow, bail, ensure};
+use wasm3::{Environment, Function, WasmArg, WasmType};
+
+/// The stack of every wasm3 runtime: its frames and operand slots.
+const STACK_BYTES: u32 = 64 * 1024;
+
+pub struct Wasm3 {
+    env: Environment,
+}
+
+impl Wasm3 {
+    pub fn new() -> Wasm3 {
+        Wasm3 { env: Environment::new().expect("wasm3 allocates its environment") }
+    }
+}
+
+impl Runtime for Wasm3 {
+    fn name(&self) -> &'static str {
+        "wasm3"
+    }
+
+    fn version(&self) -> String {
+        "wasm3 0.4.7 (crate wasm3 0.3.1)".into()
+    }
+
+    fn unsupported(&self, step: Step) -> Option<&'static str> {
+        matches!(step, Step::AotCompile | Step::AotExecute)
+            .then_some("wasm3 is an interpreter: it has no compiled artifact to store")
+    }
+
+    fn renew(&self) -> Box<dyn Runtime> {
+        Box::new(Wasm3::new())
+    }
+
+    fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
+        check_sections(&sample.wasm)?;
+        drop(self.env.parse_module(sample.wasm.as_slice()).map_err(|e| anyhow!("{e}"))?);
+        Ok(Box::new(Wasm3Module { env: self.env.clone(), wasm: sample.wasm.as_slice().into() }))
+    }
+
+    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
+        bail!("wasm3 has no compiled artifact")
+    }
+}
+
+/// Every section after the header ends within `wasm`: what wasm3 0.4.7's parser assumes.
+fn check_sections(wasm: &[u8]) -> Result<()> {
+    // wasm3 refuses a wrong magic number or version itself.
+    let (Some(b"\0asm"), Some(mut rest)) = (wasm.first_chunk::<4>(), wasm.get(8..)) else {
+        return Ok(());
+    };
+    while let [_id, after_id @ ..] = rest {
+        rest = after_id;
+        let mut length = 0u64;
+        for shift in (0..35).step_by(7) {
+            let [byte, after @ ..] = rest else { bail!("malformed Wasm binary: section length runs past the end") };
+            rest = after;
+            length |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                break;
+            }
+            ensure!(shift < 28, "malformed Wasm binary: section length is not a u32");
+        }
+        let length = usize::try_from(length)?;
+        ensure!(length <= rest.len(), "malformed Wasm binary: section of {length} bytes runs past the end");
+        rest = &rest[length..];
+    }
+    Ok(())
+}
+
+struct Wasm3Module {
+    env: Environment,
+    wasm: Box<[u8]>,
+}
+
+impl Module for Wasm3Module {
+    fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
+        let runtime = Box::new(self.env.create_runtime(STACK_BYTES).map_err(|e| anyhow!("{e}"))?);
+        let parsed = self.env.parse_module(&*self.wasm).map_err(|e| anyhow!("{e}"))?;
+        runtime.load_module(parsed).map_err(|e| anyhow!("{e}"))?;
+        with_signature!(export, bind(runtime, export))
+    }
+
+    fn serialize(&self) -> Result<Vec<u8>> {
+        bail!("wasm3 has no compiled artifact")
+    }
+}
+
+fn bind<P: WasmValue + WasmArg, R: WasmValue + WasmType>(
+    runtime: Box<wasm3::Runtime>,
+    export: &Export,
+) -> Result<Box<dyn Instance>> {
+    // The instance owns the runtime through a raw pointer (it does not move) and frees it
+    // after the function that borrows it; `Function` has no drop of its own.
+    let runtime = Owned(Box::into_raw(runtime));
+    // SAFETY: the pointer is valid until `Owned` drops, which the function does not outlive.
+    let borrowed: &'static wasm3::Runtime = unsafe { &*runtime.0 };
+    // Checks the signature, then compiles the function.
+    let run = borrowed.find_function::<P, R>(&export.name).map_err(|e| anyhow!("export {export}: {e}"))?;
+    Ok(Box::new(Wasm3Instance { run, _runtime: runtime }))
+}
+
+struct Owned(*mut wasm3::Runtime);
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        drop(unsafe { Box::from_raw(self.0) });
+    }
+}
+
+/// Fields drop in order: the function before the runtime it borrows.
+struct Wasm3Instance<P, R> {
+    run: Function<'static, P, R>,
+    _runtime: Owned,
+}
+
+impl<P: WasmValue + WasmArg, R: WasmValue + WasmType> Instance for Wasm3Instance<P, R> {
+    #[inline]
+    fn call(&mut self, arg: Value) -> Result<Value> {
+        Ok(self.run.call(arg_as::<P>(arg)?).map_err(|e| anyhow!("{e}"))?.into_value())
+    }
+}
