@@ -1,76 +1,14 @@
-//! Writes the comparison report from the latest run: `summary.md` and `summary.html` in
+//! Writes the summary report from the latest run: `summary.md` and `summary.html` in
 //! Criterion's directory (`target/criterion/`).
 //!
 //! cargo run --release --bin report [-- --baseline NAME] [--criterion DIR] [--sizes FILE]
-
-use anyhow::{Context as _, Result, bail};
-use std::path::PathBuf;
-use wasm_runtime_bench::artifact::{SizeTable, read_sizes, sizes_file};
-use wasm_runtime_bench::report::{self, Context, results};
-use wasm_runtime_bench::runtimes::runtimes;
-use wasm_runtime_bench::sample::load_samples;
-use wasm_runtime_bench::step::Step;
+//!
+//! `cargo bench --bench report` does the same with the benches' build, which `cargo bench`
+//! has already made (this binary's build differs by the dev-dependencies' features).
 
 fn main() {
-    if let Err(e) = run() {
+    if let Err(e) = wasm_runtime_bench::report::cli::run(std::env::args().skip(1), false) {
         eprintln!("report: {e:#}");
         std::process::exit(1);
     }
-}
-
-fn run() -> Result<()> {
-    let mut baseline = None;
-    let mut criterion_dir = report::criterion_dir();
-    let mut sizes_path = sizes_file();
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        let mut value = || args.next().with_context(|| format!("{arg} needs a value"));
-        match arg.as_str() {
-            "--baseline" => baseline = Some(value()?),
-            "--criterion" => criterion_dir = PathBuf::from(value()?),
-            "--sizes" => sizes_path = PathBuf::from(value()?),
-            _ => bail!("unknown argument `{arg}`; takes --baseline NAME, --criterion DIR, --sizes FILE"),
-        }
-    }
-    let results = results::collect(&criterion_dir, baseline.as_deref())?;
-    let mut notes = report::notes(&results);
-    let sizes = if sizes_path.exists() {
-        read_sizes(&sizes_path).unwrap_or_else(|e| {
-            notes.push(format!("no artifact sizes: {e:#}"));
-            SizeTable::new()
-        })
-    } else {
-        notes.push(format!("no artifact sizes: {} does not exist (run the aot_compile bench)", sizes_path.display()));
-        SizeTable::new()
-    };
-    let mut context = Context { header: report::machine(&criterion_dir), ..Context::default() };
-    if let Some(name) = &baseline {
-        context.header.push(format!("Compared with the Criterion baseline `{name}`: change of the median, and Criterion's verdict"));
-    }
-    for runtime in runtimes() {
-        context.header.push(format!("{}: {}", runtime.name(), runtime.version()));
-        for step in Step::ALL {
-            if let Some(reason) = runtime.unsupported(step) {
-                context.skips.insert((runtime.name().to_string(), step.id().to_string()), reason.to_string());
-            }
-        }
-        context.runtimes.push(runtime.name().to_string());
-    }
-    match load_samples() {
-        Ok(samples) => context.samples = samples.into_iter().map(|s| s.name).collect(),
-        Err(e) => notes.push(format!("samples in results order: {e:#}")),
-    }
-    let tables = report::tables(&results, &sizes, &context);
-    let write = |name: &str, text: String| -> Result<()> {
-        let path = criterion_dir.join(name);
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        println!("report: wrote {}", path.display());
-        Ok(())
-    };
-    write("summary.md", report::markdown(&tables, &notes, &context))?;
-    write("summary.html", report::html(&tables, &notes, &context))?;
-    for note in &notes {
-        eprintln!("report: note: {note}");
-    }
-    Ok(())
 }

@@ -5,8 +5,10 @@
 use super::{Context, Table, Unit, duration, size};
 use std::fmt::Write;
 
-const PALETTE: [&str; 10] =
-    ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+const PALETTE: [&str; 18] = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#1b3a5c", "#8c510a", "#01665e", "#762a83", "#c51b7d", "#4d9221", "#b35806", "#000000",
+];
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -29,7 +31,7 @@ pub fn html(tables: &[Table], notes: &[String], context: &Context) -> String {
     out += "</ul>\n<p>Medians with their 95% confidence interval, in the median's unit.</p>\n";
     for table in tables {
         let _ = writeln!(out, "<h2>{}</h2>\n<p class=\"about\">{}</p>", escape(&table.title), escape(&table.about));
-        let _ = write!(out, "<table><tr><th>{}</th>", escape(&table.row_header));
+        let _ = write!(out, "<div style=\"overflow-x:auto\"><table><tr><th>{}</th>", escape(&table.row_header));
         for column in &table.columns {
             let _ = write!(out, "<th>{}</th>", escape(column));
         }
@@ -41,7 +43,7 @@ pub fn html(tables: &[Table], notes: &[String], context: &Context) -> String {
             }
             out += "</tr>\n";
         }
-        out += "</table>\n";
+        out += "</table></div>\n";
         for (n, reason) in table.footnotes().iter().enumerate() {
             let _ = writeln!(out, "<p class=\"foot\">[{}] N/A: {}</p>", n + 1, escape(reason));
         }
@@ -74,10 +76,22 @@ fn chart(table: &Table) -> String {
         return "<p class=\"foot\">(no values to chart)</p>\n".into();
     };
     let log = max / min >= 50.0;
-    let (bar, gap, left, top, plot_height) = (16.0, 28.0, 78.0, 34.0, 200.0);
+    let (bar, gap, left, plot_height) = (16.0, 28.0, 78.0, 200.0);
     let bars = table.columns.len() as f64;
     let group_width = bars * bar + gap;
     let width = (left + table.rows.len() as f64 * group_width + 20.0).max(520.0);
+    // The legend, wrapped into rows that fit the width: (x, y) of each entry.
+    let mut legend = Vec::new();
+    let (mut x, mut row_y) = (left, 8.0);
+    for column in &table.columns {
+        let entry_width = 22.0 + 6.5 * column.len() as f64;
+        if x + entry_width > width - 10.0 && x > left {
+            (x, row_y) = (left, row_y + 16.0);
+        }
+        legend.push((x, row_y));
+        x += entry_width;
+    }
+    let top = row_y + 26.0;
     let height = top + plot_height + 40.0;
     let (low, high) = if log { (10f64.powf(min.log10().floor()), 10f64.powf(max.log10().ceil())) } else { (0.0, max * 1.1) };
     let y = |v: f64| {
@@ -130,16 +144,15 @@ fn chart(table: &Table) -> String {
             escape(sample)
         );
     }
-    let mut x = left;
-    for (b, column) in table.columns.iter().enumerate() {
+    for (b, (column, (x, y))) in table.columns.iter().zip(legend).enumerate() {
         let _ = writeln!(
             svg,
-            "<rect x=\"{x:.0}\" y=\"8\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0}\" y=\"17\">{}</text>",
+            "<rect x=\"{x:.0}\" y=\"{y:.0}\" width=\"10\" height=\"10\" fill=\"{}\"/><text x=\"{:.0}\" y=\"{:.0}\">{}</text>",
             PALETTE[b % PALETTE.len()],
             x + 14.0,
+            y + 9.0,
             escape(column)
         );
-        x += 22.0 + 6.5 * column.len() as f64;
     }
     let _ = writeln!(
         svg,

@@ -2,6 +2,7 @@
 //! time and space, AOT execute, pure execution beside native), built from a run's results
 //! and written as Markdown and as an offline HTML page with one bar chart per table.
 
+pub mod cli;
 mod html;
 mod markdown;
 pub mod results;
