@@ -39,7 +39,9 @@ pub trait Runtime {
     /// # Safety
     /// `artifact` must be what `Module::serialize` of this runtime, at this
     /// `version()`, wrote; the artifact store checks that before calling.
-    unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>>;
+    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
+        anyhow::bail!("{} has no compiled artifact to load", self.name())
+    }
 
     /// Load a checked artifact stored at `path`, whose first bytes are `module_bytes`
     /// (what `Module::serialize` wrote). Runtimes that load code from a file themselves
@@ -56,8 +58,11 @@ pub trait Module {
     /// A new instance, its memories and tables created, with `export` bound for calls.
     fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>>;
 
-    /// The compiled module as bytes that `Runtime::deserialize` reads back.
-    fn serialize(&self) -> Result<Vec<u8>>;
+    /// The compiled module as bytes that `Runtime::deserialize` reads back; runtimes
+    /// without a compiled artifact (interpreters, native) keep this default.
+    fn serialize(&self) -> Result<Vec<u8>> {
+        anyhow::bail!("this runtime has no compiled artifact to store")
+    }
 }
 
 pub trait Instance {

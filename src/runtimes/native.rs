@@ -5,7 +5,7 @@ use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value, WasmValue};
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 
 pub type NativeFn = fn(Value) -> Option<Value>;
 
@@ -44,19 +44,11 @@ impl Runtime for Native {
         let run = function(&sample.name).ok_or_else(|| anyhow!("sample `{}` has no native twin", sample.name))?;
         Ok(Box::new(NativeModule(run)))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("native code has no AOT artifact")
-    }
 }
 
 impl Module for NativeModule {
     fn instantiate(&self, _export: &Export) -> Result<Box<dyn Instance>> {
         Ok(Box::new(NativeModule(self.0)))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("native code has no AOT artifact")
     }
 }
 

@@ -41,10 +41,6 @@ impl Runtime for Stitch {
         let module = makepad_stitch::Module::new(&self.engine, &sample.wasm)?;
         Ok(Box::new(StitchModule { engine: self.engine.clone(), module }))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("stitch has no compiled artifact")
-    }
 }
 
 struct StitchModule {
@@ -81,10 +77,6 @@ impl Module for StitchModule {
             ValType::F64 => Val::F64(0.0),
         };
         Ok(Box::new(StitchInstance { store, run, result }))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("stitch has no compiled artifact")
     }
 }
 

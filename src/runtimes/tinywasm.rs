@@ -34,10 +34,6 @@ impl Runtime for Tinywasm {
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         Ok(Box::new(TinywasmModule(tinywasm::parse_bytes(&sample.wasm).map_err(|e| anyhow!("{e}"))?)))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("tinywasm has no compiled artifact")
-    }
 }
 
 struct TinywasmModule(tinywasm::Module);
@@ -55,10 +51,6 @@ impl Module for TinywasmModule {
         }
         with_signature!(export, check_signature!).map_err(|e| anyhow!("export {export}: {e}"))?;
         Ok(Box::new(TinywasmInstance { store, run }))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("tinywasm has no compiled artifact")
     }
 }
 

@@ -92,10 +92,6 @@ impl Runtime for Wamr {
         ensure!(!raw.is_null(), "{}", message(&error));
         Ok(Box::new(WamrModule(Rc::new(LoadedModule { raw, _wasm: wasm }))))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("wamr has no compiled artifact here")
-    }
 }
 
 /// A loaded module and the bytes it points into; instances hold it, so it outlives them.
@@ -132,10 +128,6 @@ impl Module for WamrModule {
             "export {export} has type {params:?} -> {results:?}"
         );
         with_signature!(export, bind(instance, function))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("wamr has no compiled artifact here")
     }
 }
 

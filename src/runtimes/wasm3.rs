@@ -59,10 +59,6 @@ impl Runtime for Wasm3 {
         drop(self.env.parse_module(sample.wasm.as_slice()).map_err(|e| anyhow!("{e}"))?);
         Ok(Box::new(Wasm3Module { env: self.env.clone(), wasm: sample.wasm.as_slice().into() }))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("wasm3 has no compiled artifact")
-    }
 }
 
 /// Every section after the header ends within `wasm`: what wasm3 0.4.7's parser assumes.
@@ -101,10 +97,6 @@ impl Module for Wasm3Module {
         let parsed = self.env.parse_module(&*self.wasm).map_err(|e| anyhow!("{e}"))?;
         runtime.load_module(parsed).map_err(|e| anyhow!("{e}"))?;
         with_signature!(export, bind(runtime, export))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("wasm3 has no compiled artifact")
     }
 }
 

@@ -8,7 +8,7 @@ use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value, WasmValue, arg_as};
 use crate::with_signature;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use wasmi::{CompilationMode, Config, Engine, Store, TypedFunc, WasmParams, WasmResults};
 
 pub struct Wasmi {
@@ -54,10 +54,6 @@ impl Runtime for Wasmi {
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         Ok(Box::new(WasmiModule(wasmi::Module::new(&self.engine, &sample.wasm)?)))
     }
-
-    unsafe fn deserialize(&self, _artifact: Vec<u8>) -> Result<Box<dyn Module>> {
-        bail!("wasmi has no compiled artifact")
-    }
 }
 
 struct WasmiModule(wasmi::Module);
@@ -67,10 +63,6 @@ impl Module for WasmiModule {
         let mut store = Store::new(self.0.engine(), ());
         let instance = wasmi::Instance::new(&mut store, &self.0, &[])?;
         with_signature!(export, bind(store, instance, export))
-    }
-
-    fn serialize(&self) -> Result<Vec<u8>> {
-        bail!("wasmi has no compiled artifact")
     }
 }
 
