@@ -1,21 +1,75 @@
 #!/usr/bin/env bash
 # Rebuilds every committed sample in samples/ from its source in wasm-sample/.
 # Each sample is a crate built as a cdylib for wasm32-unknown-unknown (the .wasm)
-# and as an rlib for the host (its native twin, linked into the suite).
-# The build is reproducible: the same toolchain writes the same bytes.
+# and as an rlib for the host (its native twin, linked into the suite); each WASI
+# sample is a crate whose binary, built for wasm32-wasip1, is the WASI command
+# (samples/wasi/NAME.wasm) and whose library is its native twin. mruby-script is C:
+# wasm-sample/mruby-script/build-wasm.sh builds it, its crate is its native twin.
+# The build is reproducible: the same toolchain writes the same bytes, and
+# samples/toolchain.txt records which toolchain wrote the committed ones.
+#
+#   wasm-sample/build.sh          rebuild and overwrite samples/*.wasm
+#   wasm-sample/build.sh --check  rebuild and fail if any committed .wasm differs
+#                                 (skipped, with a message, under another toolchain)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
-target=wasm32-unknown-unknown
-rustup target list --installed | grep -qx "$target" || rustup target add "$target"
-samples=(add-one fibonacci nbody)
-packages=()
-for sample in "${samples[@]}"; do packages+=(-p "$sample"); done
-# Paths would otherwise end up in the wasm (panic locations); keep them out.
-RUSTFLAGS="--remap-path-prefix=$root=/wasm-runtime-bench --remap-path-prefix=$HOME/.cargo=/cargo" \
-  cargo build --profile wasm-sample --target "$target" "${packages[@]}" \
-  --target-dir "$root/target/wasm-sample"
-for sample in "${samples[@]}"; do
-  cp "$root/target/wasm-sample/$target/wasm-sample/${sample//-/_}.wasm" "$root/samples/$sample.wasm"
-  echo "samples/$sample.wasm: $(stat -c %s "$root/samples/$sample.wasm") bytes"
+mode="${1:-write}"
+samples=(add-one fibonacci nbody sieve sort-indirect sha256 markdown)
+wasi_samples=(wordfreq)
+
+# build TARGET SAMPLE...: builds the crates for TARGET with the samples' profile.
+build() {
+  local target="$1" sample packages=()
+  shift
+  rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+  for sample in "$@"; do packages+=(-p "$sample"); done
+  # Paths would otherwise end up in the wasm (panic locations); keep them out.
+  RUSTFLAGS="--remap-path-prefix=$root=/wasm-runtime-bench --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
+    cargo build --locked --profile wasm-sample --target "$target" "${packages[@]}" \
+    --target-dir "$root/target/wasm-sample"
+}
+
+differ=()
+# deliver BUILT COMMITTED: copies the built module to samples/, or compares them.
+deliver() {
+  if [ "$mode" = --check ]; then
+    cmp -s "$1" "$2" || differ+=("$2")
+  else
+    cp "$1" "$2"
+    echo "$2: $(stat -c %s "$2") bytes"
+  fi
+}
+
+for tool in clang-22 wasm-opt ruby rake curl; do
+  command -v "$tool" >/dev/null || { echo "samples: $tool is missing: run ./suite setup" >&2; exit 1; }
 done
+toolchain="$(rustc --version; clang-22 --version | head -n 1; wasm-opt --version
+  dpkg-query -W -f='wasi-libc ${Version}\n' wasi-libc)"
+if [ "$mode" = --check ] && [ "$toolchain" != "$(cat samples/toolchain.txt)" ]; then
+  echo "samples: not checked: they were built by this toolchain:" >&2
+  cat samples/toolchain.txt >&2
+  echo "samples: this one is:" >&2
+  echo "$toolchain" >&2
+  exit 0
+fi
+
+build wasm32-unknown-unknown "${samples[@]}"
+for sample in "${samples[@]}"; do
+  deliver "target/wasm-sample/wasm32-unknown-unknown/wasm-sample/${sample//-/_}.wasm" "samples/$sample.wasm"
+done
+wasm-sample/mruby-script/build-wasm.sh target/wasm-sample/mruby-script/mruby-script.wasm
+deliver target/wasm-sample/mruby-script/mruby-script.wasm samples/mruby-script.wasm
+build wasm32-wasip1 "${wasi_samples[@]}"
+for sample in "${wasi_samples[@]}"; do
+  deliver "target/wasm-sample/wasm32-wasip1/wasm-sample/$sample.wasm" "samples/wasi/$sample.wasm"
+done
+if [ "$mode" = --check ]; then
+  if ((${#differ[@]})); then
+    echo "samples: rebuilt from source, these differ from the committed files: ${differ[*]}" >&2
+    exit 1
+  fi
+  echo "samples: all $((${#samples[@]} + 1 + ${#wasi_samples[@]})) rebuilt byte for byte" >&2
+else
+  echo "$toolchain" > samples/toolchain.txt
+fi
