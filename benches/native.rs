@@ -12,7 +12,7 @@ use wasm_runtime_bench::step::{Run, Step};
 fn main() {
     let native: Vec<Box<dyn Runtime>> = vec![Box::new(Native)];
     let id = |runtime: &Box<dyn Runtime>| runtime.name().to_string();
-    common::bench_each("native", &common::samples(), &native, id, |_| false, |runtime, sample| {
+    let failures = common::bench_each("native", &common::samples(), &native, id, |_, _| false, |_, _| None, |runtime, sample| {
         let run = Run::new(&**runtime, sample);
         let native_fn = function(&sample.name).ok_or_else(|| run.fail(Step::Execute, anyhow!("no native twin")))?;
         let value = native_fn(sample.arg)
@@ -21,4 +21,5 @@ fn main() {
         let arg = sample.arg;
         Ok(Box::new(move |b| b.iter(|| native_fn(black_box(arg)))))
     });
+    common::finish("native", failures);
 }

@@ -53,7 +53,7 @@ fn main() {
         }
     }
     let add_one: Vec<_> = common::samples().into_iter().filter(|s| s.name == "add-one").collect();
-    common::bench_each("overhead", &add_one, &ways, Way::id, |_| false, |way, sample| match way {
+    let failures = common::bench_each("overhead", &add_one, &ways, Way::id, |_, _| false, |_, _| None, |way, sample| match way {
         Way::Adapter(runtime) => {
             let run = Run::new(&**runtime, sample);
             let mut instance = run.instantiate(&*run.compile()?)?;
@@ -69,6 +69,7 @@ fn main() {
             Ok(Box::new(move |b| b.iter(|| lucet.cross_boundary())))
         }
     });
+    common::finish("overhead", failures);
 }
 
 /// add-one called through Wasmer's own API, as a user of Wasmer would.

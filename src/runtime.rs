@@ -2,9 +2,11 @@
 //! sample into a `Module`, a `Module` instantiates into an `Instance`, an
 //! `Instance` calls the sample's export. Two phases cannot be timed together by accident.
 
+use crate::proposal::Proposal;
 use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value};
+use crate::wasi::{WasiCommand, WasiOutput, WasiSample};
 use anyhow::Result;
 use std::path::Path;
 
@@ -15,9 +17,23 @@ pub trait Runtime {
     /// Everything that decides whether an AOT artifact of this runtime can be loaded.
     fn version(&self) -> String;
 
-    /// Why this runtime cannot take part in `step`, or `None` if it can.
+    /// Why this runtime cannot take part in `step`, or `None` if it can. A runtime
+    /// without WASI (`compile_wasi`) gives its reason for `Step::Wasi` and `Step::WasiRun`.
     fn unsupported(&self, _step: Step) -> Option<&'static str> {
         None
+    }
+
+    /// The post-MVP proposals this runtime does not implement.
+    fn missing_proposals(&self) -> &'static [Proposal] {
+        &[]
+    }
+
+    /// Why this runtime cannot run the module of sample `sample`, which needs `proposals`,
+    /// or `None` if it can: a missing proposal, or a failure known and kept on record.
+    fn cannot_run(&self, _sample: &str, proposals: &[Proposal]) -> Option<String> {
+        let missing: Vec<String> =
+            proposals.iter().filter(|p| self.missing_proposals().contains(p)).map(|p| p.to_string()).collect();
+        (!missing.is_empty()).then(|| format!("the module needs {}, which {} lacks", missing.join(" and "), self.name()))
     }
 
     /// Compiling takes long enough that benches which compile sample flatly and fewer times.
@@ -52,6 +68,18 @@ pub trait Runtime {
     unsafe fn load_artifact(&self, _path: &Path, module_bytes: Vec<u8>) -> Result<Box<dyn Module>> {
         unsafe { self.deserialize(module_bytes) }
     }
+
+    /// Parse, validate and compile a WASI command for this runtime's WASI implementation.
+    fn compile_wasi(&self, _sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+        anyhow::bail!("{} offers no WASI", self.name())
+    }
+}
+
+/// A compiled WASI command.
+pub trait WasiModule {
+    /// A new instance with a new WASI context for `command`, run from `_start` to its
+    /// exit (a `proc_exit` is an exit, not an error; a trap is an error).
+    fn run(&self, command: &WasiCommand) -> Result<WasiOutput>;
 }
 
 pub trait Module {

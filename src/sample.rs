@@ -1,6 +1,7 @@
 //! The samples: the committed `.wasm` files under `samples/` and what
 //! `samples/manifest.toml` says of each (export, argument, expected result).
 
+use crate::proposal::Proposal;
 use crate::value::{Export, Value};
 use anyhow::{Context, Result, ensure};
 use serde::Deserialize;
@@ -14,6 +15,8 @@ pub struct Sample {
     pub expected: Value,
     /// Identifies these exact bytes (BLAKE3); AOT artifacts are keyed on it.
     pub wasm_hash: blake3::Hash,
+    /// The post-MVP proposals the module needs.
+    pub proposals: Vec<Proposal>,
 }
 
 impl Sample {
@@ -21,6 +24,7 @@ impl Sample {
         Sample {
             name: name.to_string(),
             wasm_hash: blake3::hash(&wasm),
+            proposals: Proposal::needed_by(&wasm),
             wasm,
             export: Export { name: export.to_string(), param: arg.ty(), result: expected.ty() },
             arg,
@@ -31,8 +35,27 @@ impl Sample {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Manifest {
+pub(crate) struct Manifest {
     sample: Vec<Entry>,
+    /// The WASI commands (see `crate::wasi`).
+    #[serde(default)]
+    pub(crate) wasi: Vec<crate::wasi::WasiEntry>,
+}
+
+pub(crate) fn read_manifest(path: &Path) -> Result<Manifest> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+/// Sample names become file names and benchmark ids.
+pub(crate) fn check_name(manifest: &Path, name: &str, taken: &[&str]) -> Result<()> {
+    ensure!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+        "{}: sample name `{name}` must be letters, digits, `-` and `_` (it names files and benchmark ids)",
+        manifest.display()
+    );
+    ensure!(!taken.contains(&name), "{}: sample `{name}` is listed twice", manifest.display());
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -57,18 +80,11 @@ pub fn load_samples() -> Result<Vec<Sample>> {
 }
 
 pub fn load_manifest(path: &Path) -> Result<Vec<Sample>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let manifest: Manifest = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let manifest = read_manifest(path)?;
     let dir = path.parent().unwrap_or(Path::new("."));
     let mut samples: Vec<Sample> = Vec::new();
     for entry in manifest.sample {
-        ensure!(
-            !entry.name.is_empty() && entry.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-            "{}: sample name `{}` must be letters, digits, `-` and `_` (it names files and benchmark ids)",
-            path.display(),
-            entry.name
-        );
-        ensure!(!samples.iter().any(|s| s.name == entry.name), "{}: sample `{}` is listed twice", path.display(), entry.name);
+        check_name(path, &entry.name, &samples.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
         let file = dir.join(&entry.file);
         let wasm = std::fs::read(&file)
             .with_context(|| format!("sample `{}`: reading {} (rebuild with wasm-sample/build.sh)", entry.name, file.display()))?;

@@ -2,9 +2,10 @@
 //! Every failure names the sample, the runtime and the step it happened in.
 
 use crate::artifact::{Artifact, ArtifactStore};
-use crate::runtime::{Instance, Module, Runtime};
+use crate::runtime::{Instance, Module, Runtime, WasiModule};
 use crate::sample::Sample;
 use crate::value::Value;
+use crate::wasi::{WasiOutput, WasiSample};
 use std::fmt;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,10 +22,15 @@ pub enum Step {
     AotCompile,
     /// c'+c+d: read and check the artifact, deserialize, instantiate, call.
     AotExecute,
+    /// A WASI command end to end: compile, instantiate with a WASI context, run to exit.
+    Wasi,
+    /// A WASI command run on an already compiled module: instantiate with a WASI context, run to exit.
+    WasiRun,
 }
 
 impl Step {
-    pub const ALL: [Step; 6] = [Step::Compile, Step::Instantiate, Step::Execute, Step::Jit, Step::AotCompile, Step::AotExecute];
+    pub const ALL: [Step; 8] =
+        [Step::Compile, Step::Instantiate, Step::Execute, Step::Jit, Step::AotCompile, Step::AotExecute, Step::Wasi, Step::WasiRun];
 
     /// The bench name and first part of every benchmark id.
     pub fn id(self) -> &'static str {
@@ -35,12 +41,19 @@ impl Step {
             Step::Jit => "jit",
             Step::AotCompile => "aot_compile",
             Step::AotExecute => "aot_execute",
+            Step::Wasi => "wasi",
+            Step::WasiRun => "wasi_run",
         }
     }
 
     /// Whether the timed work includes compiling the module.
     pub fn compiles(self) -> bool {
-        matches!(self, Step::Compile | Step::Jit | Step::AotCompile)
+        matches!(self, Step::Compile | Step::Jit | Step::AotCompile | Step::Wasi)
+    }
+
+    /// Whether the step runs a WASI command (the `wasi` bench).
+    pub fn is_wasi(self) -> bool {
+        matches!(self, Step::Wasi | Step::WasiRun)
     }
 }
 
@@ -131,5 +144,56 @@ impl<'a> Run<'a> {
         let mut instance = self.instantiate(&*module)?;
         let value = self.call(&mut *instance)?;
         Ok((value, instance))
+    }
+}
+
+/// A runtime running a WASI sample: the steps of the `wasi` bench, each failing with a `StepError`.
+#[derive(Clone, Copy)]
+pub struct WasiRun<'a> {
+    pub runtime: &'a dyn Runtime,
+    pub sample: &'a WasiSample,
+}
+
+impl<'a> WasiRun<'a> {
+    pub fn new(runtime: &'a dyn Runtime, sample: &'a WasiSample) -> WasiRun<'a> {
+        WasiRun { runtime, sample }
+    }
+
+    pub fn fail(&self, step: Step, cause: anyhow::Error) -> StepError {
+        StepError { sample: self.sample.name.clone(), runtime: self.runtime.name(), step, cause }
+    }
+
+    pub fn compile(&self) -> Result<Box<dyn WasiModule>, StepError> {
+        self.runtime.compile_wasi(self.sample).map_err(|e| self.fail(Step::Wasi, e.context("compiling")))
+    }
+
+    pub fn run(&self, step: Step, module: &dyn WasiModule) -> Result<WasiOutput, StepError> {
+        module.run(&self.sample.command()).map_err(|e| self.fail(step, e))
+    }
+
+    /// Bytes to exit.
+    pub fn end_to_end(&self) -> Result<WasiOutput, StepError> {
+        self.run(Step::Wasi, &*self.compile()?)
+    }
+
+    /// Exit code 0, nothing on stderr and exactly the expected stdout, or a failure of `step`.
+    pub fn check(&self, step: Step, output: &WasiOutput) -> Result<(), StepError> {
+        let expected = &self.sample.expected_stdout;
+        if output.exit_code == 0 && output.stderr.is_empty() && &output.stdout == expected {
+            return Ok(());
+        }
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).chars().take(300).collect::<String>();
+        Err(self.fail(
+            step,
+            anyhow::anyhow!(
+                "wrong output: exit code {}, stderr {:?}, stdout {:?} ({} bytes), expected {:?} ({} bytes)",
+                output.exit_code,
+                text(&output.stderr),
+                text(&output.stdout),
+                output.stdout.len(),
+                text(expected),
+                expected.len()
+            ),
+        ))
     }
 }

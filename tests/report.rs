@@ -14,8 +14,11 @@ fn context() -> Context {
     let mut context = Context {
         runtimes: ["native", "wasmer.singlepass", "wasmer.cranelift", "wasmer.llvm"].map(String::from).to_vec(),
         samples: ["add-one", "fibonacci"].map(String::from).to_vec(),
+        wasi_samples: vec!["wordfreq".into()],
         ..Context::default()
     };
+    context.cannot_run.insert(("wasmer.llvm".into(), "fibonacci".into()), "the module needs bulk memory, which it lacks".into());
+    context.skips.insert(("wasmer.singlepass".into(), "wasi".into()), "no WASI here".into());
     for step in ["compile", "instantiate", "jit", "aot_compile", "aot_execute"] {
         context.skips.insert(("native".into(), step.into()), "native code is compiled by cargo".into());
     }
@@ -58,7 +61,7 @@ fn missing_cells_say_why() {
     let jit = table(&tables, "JIT");
     assert_eq!(jit.columns, ["native", "wasmer.singlepass", "wasmer.llvm"]);
     assert_eq!(cell(jit, "add-one", "wasmer.singlepass"), "119 µs (118–120)");
-    assert_eq!(jit.footnotes(), ["native code is compiled by cargo", "not run"]);
+    assert_eq!(jit.footnotes(), ["native code is compiled by cargo", "not run", "the module needs bulk memory, which it lacks"]);
     assert_eq!(cell(jit, "add-one", "native"), "N/A [1]");
     // Its estimates.json is corrupt: left out, with a note.
     assert_eq!(cell(jit, "add-one", "wasmer.llvm"), "N/A [2]");
@@ -163,4 +166,22 @@ fn cells_know_their_values() {
     let (_, cells) = &table(&tables, "AOT compile (space)").rows[0];
     assert_eq!(cells[0], Cell::Bytes(115));
     assert_eq!(cells[0].value(), Some(115.0));
+}
+
+#[test]
+fn wasi_results_get_their_own_table_and_a_sample_a_runtime_cannot_run_says_why() {
+    let (tables, notes) = tables(None);
+    let wasi = table(&tables, "WASI");
+    assert_eq!(wasi.columns, ["native", "wasmtime.cranelift"]);
+    assert_eq!(wasi.rows.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(), ["wordfreq (end to end)", "wordfreq (run only)"]);
+    assert_eq!(cell(wasi, "wordfreq (end to end)", "wasmtime.cranelift"), "78.1 ns (77.9–78.4)");
+    assert!(cell(wasi, "wordfreq (end to end)", "native").starts_with("N/A"), "native has no end-to-end run");
+    assert_eq!(cell(wasi, "wordfreq (run only)", "native"), "78.1 ns (77.9–78.4)");
+    // WASI results are not "other benchmarks", and WASI samples are no rows of the plan's tables.
+    assert!(table(&tables, "Other benchmarks").rows.iter().all(|(id, _)| !id.starts_with("wasi")));
+    assert!(table(&tables, "JIT").rows.iter().all(|(sample, _)| sample != "wordfreq"));
+    assert!(!notes.iter().any(|n| n.contains("`wasi")), "{notes:?}");
+    let llvm = table(&tables, "Individual: wasmer.llvm");
+    let reason = llvm.footnotes().iter().position(|f| f == "the module needs bulk memory, which it lacks").expect("footnote");
+    assert_eq!(cell(llvm, "fibonacci", "d. execute"), format!("N/A [{}]", reason + 1));
 }

@@ -6,8 +6,9 @@ use wasm_runtime_bench::artifact::{ArtifactStore, SizeRecord, read_sizes, record
 use wasm_runtime_bench::runtime::Runtime;
 use wasm_runtime_bench::runtimes::{native, runtimes};
 use wasm_runtime_bench::sample::{Sample, load_samples};
-use wasm_runtime_bench::step::{Run, Step, StepError};
+use wasm_runtime_bench::step::{Run, Step, StepError, WasiRun};
 use wasm_runtime_bench::value::Value;
+use wasm_runtime_bench::wasi::{WasiOutput, WasiSample, load_wasi_samples};
 
 /// Tests take turns: Lucet installs its signal handlers for the length of each call and
 /// restores the ones it found, which must not race with another runtime's first use.
@@ -24,6 +25,11 @@ fn runtimes_for(step: Step) -> Vec<Box<dyn Runtime>> {
     let supporting: Vec<_> = runtimes().into_iter().filter(|r| r.unsupported(step).is_none()).collect();
     assert!(!supporting.is_empty(), "no runtime in this build supports {step}");
     supporting
+}
+
+/// The samples `runtime` can run: not those needing a proposal it lacks, nor its known failures.
+fn samples_for(runtime: &dyn Runtime) -> Vec<Sample> {
+    samples().into_iter().filter(|s| runtime.cannot_run(&s.name, &s.proposals).is_none()).collect()
 }
 
 fn wasm_runtimes() -> Vec<Box<dyn Runtime>> {
@@ -67,7 +73,7 @@ fn manifest_expected_values_are_what_native_code_computes() {
 fn every_runtime_executes_every_sample_correctly() {
     let _turn = serial();
     for runtime in runtimes_for(Step::Execute) {
-        for sample in &samples() {
+        for sample in &samples_for(&*runtime) {
             let run = Run::new(&*runtime, sample);
             let mut instance = run.instantiate(&*run.compile().unwrap()).unwrap();
             for _ in 0..3 {
@@ -81,7 +87,7 @@ fn every_runtime_executes_every_sample_correctly() {
 fn every_runtime_gives_the_expected_result_through_jit() {
     let _turn = serial();
     for runtime in wasm_runtimes() {
-        for sample in &samples() {
+        for sample in &samples_for(&*runtime) {
             // Benches compile on a renewed runtime (a fresh engine); it must work the same.
             let fresh = runtime.renew();
             for runtime in [&*runtime, &*fresh] {
@@ -94,10 +100,37 @@ fn every_runtime_gives_the_expected_result_through_jit() {
 }
 
 #[test]
+fn every_sample_a_runtime_cannot_run_really_fails_on_it() {
+    let _turn = serial();
+    let mut skipped = 0;
+    for runtime in wasm_runtimes() {
+        for sample in &samples() {
+            let Some(reason) = runtime.cannot_run(&sample.name, &sample.proposals) else { continue };
+            skipped += 1;
+            let run = Run::new(&*runtime, sample);
+            let outcome = run.jit().and_then(|(value, _instance)| run.check(Step::Jit, value));
+            assert!(outcome.is_err(), "{} runs {} correctly, yet says: {reason}", runtime.name(), sample.name);
+        }
+    }
+    assert!(skipped > 0 || wasm_runtimes().len() < 10, "no runtime skips a sample: is this a full build?");
+}
+
+#[test]
+fn proposals_are_found_by_validation() {
+    use wasm_runtime_bench::proposal::Proposal;
+    let mvp = wat("(module (func (export \"run\") (param i32) (result i32) local.get 0))");
+    assert_eq!(Proposal::needed_by(&mvp), []);
+    let bulk = wat("(module (memory 1) (func (export \"run\") (param i32) (result i32) (memory.fill (i32.const 0) (i32.const 1) (i32.const 2)) local.get 0))");
+    assert_eq!(Proposal::needed_by(&bulk), [Proposal::BulkMemory]);
+    let sign = wat("(module (func (export \"run\") (param i32) (result i32) (i32.extend8_s (local.get 0))))");
+    assert_eq!(Proposal::needed_by(&sign), [Proposal::SignExtension]);
+}
+
+#[test]
 fn one_module_instantiates_many_times() {
     let _turn = serial();
     for runtime in runtimes_for(Step::Instantiate) {
-        for sample in &samples() {
+        for sample in &samples_for(&*runtime) {
             let run = Run::new(&*runtime, sample);
             let module = run.compile().unwrap();
             let mut instances: Vec<_> = (0..4).map(|_| run.instantiate(&*module).unwrap()).collect();
@@ -113,7 +146,7 @@ fn every_runtime_round_trips_through_an_aot_artifact() {
     let _turn = serial();
     let store = ArtifactStore::new(scratch("aot-round-trip"));
     for runtime in runtimes_for(Step::AotCompile) {
-        for sample in &samples() {
+        for sample in &samples_for(&*runtime) {
             let run = Run::new(&*runtime, sample);
             let (artifact, _) = run.aot_compile(&store).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(std::fs::metadata(&artifact.path).unwrap().len(), artifact.bytes);
@@ -309,10 +342,109 @@ fn the_size_record_keeps_every_entry() {
 }
 
 #[test]
-fn native_takes_part_in_execute_only() {
+fn native_takes_part_in_execute_and_the_wasi_run_only() {
     let _turn = serial();
     let native = runtimes().into_iter().find(|r| r.name() == "native").unwrap();
     for step in Step::ALL {
-        assert_eq!(native.unsupported(step).is_none(), step == Step::Execute, "{step}");
+        assert_eq!(native.unsupported(step).is_none(), matches!(step, Step::Execute | Step::WasiRun), "{step}");
+    }
+}
+
+fn wasi_samples() -> Vec<WasiSample> {
+    let samples = load_wasi_samples().expect("the WASI samples of samples/manifest.toml load");
+    assert!(!samples.is_empty());
+    samples
+}
+
+/// Every runtime that runs WASI commands (native included), and the sandboxes among them.
+fn wasi_runtimes() -> Vec<Box<dyn Runtime>> {
+    runtimes_for(Step::WasiRun)
+}
+
+fn sandboxes() -> Vec<Box<dyn Runtime>> {
+    let sandboxes: Vec<_> = wasi_runtimes().into_iter().filter(|r| r.name() != "native").collect();
+    assert!(!sandboxes.is_empty(), "no runtime with WASI in this build");
+    sandboxes
+}
+
+/// Runs `sample` with other arguments on `runtime`.
+fn run_wasi_with(runtime: &dyn Runtime, sample: &WasiSample, args: &[&str]) -> WasiOutput {
+    let run = WasiRun::new(runtime, sample);
+    let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let command = wasm_runtime_bench::wasi::WasiCommand { args: &args, ..sample.command() };
+    module.run(&command).unwrap_or_else(|e| panic!("{}: {e:#}", runtime.name()))
+}
+
+#[test]
+fn every_wasi_runtime_prints_the_expected_output() {
+    let _turn = serial();
+    for runtime in wasi_runtimes() {
+        for sample in &wasi_samples() {
+            let run = WasiRun::new(&*runtime, sample);
+            let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
+            // Twice on one module: every run gets a new instance and WASI context.
+            for _ in 0..2 {
+                run.check(Step::WasiRun, &run.run(Step::WasiRun, &*module).unwrap()).unwrap_or_else(|e| panic!("{e}"));
+            }
+            if runtime.unsupported(Step::Wasi).is_none() {
+                let fresh = runtime.renew();
+                let run = WasiRun::new(&*fresh, sample);
+                run.check(Step::Wasi, &run.end_to_end().unwrap()).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_guest_cannot_read_outside_its_preopened_directory() {
+    let _turn = serial();
+    let sample = &wasi_samples()[0];
+    // Both exist on the host: the expected output beside the preopened directory, and /etc/hostname.
+    assert!(sample.preopen.join("../wordfreq.stdout").exists());
+    for runtime in sandboxes() {
+        for path in ["/input/../wordfreq.stdout", "/etc/hostname", "../wordfreq.stdout"] {
+            let output = run_wasi_with(&*runtime, sample, &[path]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.exit_code, 1, "{}: reading {path} should fail; stderr {stderr:?}", runtime.name());
+            assert!(output.stdout.is_empty(), "{}: {path}", runtime.name());
+            assert!(stderr.contains(&format!("cannot read {path}")), "{}: {stderr}", runtime.name());
+        }
+        // Inside the directory, the same command works.
+        let output = run_wasi_with(&*runtime, sample, &["/input/licenses.txt"]);
+        assert_eq!((output.exit_code, output.stdout), (0, sample.expected_stdout.clone()), "{}", runtime.name());
+    }
+}
+
+#[test]
+fn a_guest_sees_none_of_the_hosts_environment() {
+    let _turn = serial();
+    assert!(std::env::var_os("PATH").is_some(), "the test process has an environment to leak");
+    for runtime in wasi_runtimes() {
+        let output = run_wasi_with(&*runtime, &wasi_samples()[0], &["--environment"]);
+        assert_eq!(output.exit_code, 0, "{}", runtime.name());
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "", "{}", runtime.name());
+    }
+}
+
+#[test]
+fn a_malformed_wasi_module_fails_at_the_wasi_step_naming_sample_and_runtime() {
+    let _turn = serial();
+    let mut sample = wasi_samples().remove(0);
+    sample.wasm.truncate(sample.wasm.len() / 2);
+    for runtime in sandboxes() {
+        let err = WasiRun::new(&*runtime, &sample).end_to_end().map(|_| ()).unwrap_err();
+        assert_names(&err, "wordfreq", runtime.name(), Step::Wasi, "compiling");
+    }
+}
+
+#[test]
+fn a_wrong_wasi_output_is_a_failure_of_the_step() {
+    let _turn = serial();
+    let sample = &wasi_samples()[0];
+    for runtime in wasi_runtimes() {
+        let output = run_wasi_with(&*runtime, sample, &["/input/missing.txt"]);
+        let err = WasiRun::new(&*runtime, sample).check(Step::WasiRun, &output).unwrap_err();
+        assert_names(&err, "wordfreq", runtime.name(), Step::WasiRun, "wrong output: exit code 1");
     }
 }

@@ -9,10 +9,46 @@
 
 use criterion::{BatchSize, Bencher, Criterion, SamplingMode};
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use wasm_runtime_bench::proposal::Proposal;
 use wasm_runtime_bench::runtime::Runtime;
 use wasm_runtime_bench::runtimes::runtimes;
 use wasm_runtime_bench::sample::{Sample, load_samples};
 use wasm_runtime_bench::step::{Step, StepError};
+use wasm_runtime_bench::wasi::WasiSample;
+
+/// Modules this large sample flatly and few times in the steps that compile, on every runtime.
+pub const LARGE_MODULE_BYTES: usize = 1 << 20;
+
+/// What the loop needs of a sample: its name, its module's size and the proposals it needs.
+pub trait BenchSample {
+    fn name(&self) -> &str;
+    fn wasm_len(&self) -> usize;
+    fn proposals(&self) -> &[Proposal];
+}
+
+impl BenchSample for Sample {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn wasm_len(&self) -> usize {
+        self.wasm.len()
+    }
+    fn proposals(&self) -> &[Proposal] {
+        &self.proposals
+    }
+}
+
+impl BenchSample for WasiSample {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn wasm_len(&self) -> usize {
+        self.wasm.len()
+    }
+    fn proposals(&self) -> &[Proposal] {
+        &self.proposals
+    }
+}
 
 /// A benchmark ready to time: its setup done and its result checked.
 pub type Prepared<'a> = Box<dyn FnMut(&mut Bencher<'_>) + 'a>;
@@ -21,6 +57,16 @@ pub type Prepared<'a> = Box<dyn FnMut(&mut Bencher<'_>) + 'a>;
 pub fn bench_step<P>(step: Step, prepare: P)
 where
     P: for<'a> Fn(&'a dyn Runtime, &'a Sample) -> Result<Prepared<'a>, StepError>,
+{
+    finish(step.id(), bench_runtimes(step, &samples(), prepare));
+}
+
+/// Benchmarks `step` for every sample of `samples` on every runtime that supports it;
+/// returns the failures.
+pub fn bench_runtimes<S, P>(step: Step, samples: &[S], prepare: P) -> Vec<String>
+where
+    S: BenchSample,
+    P: for<'a> Fn(&'a dyn Runtime, &'a S) -> Result<Prepared<'a>, StepError>,
 {
     let runtimes: Vec<_> = runtimes()
         .into_iter()
@@ -32,9 +78,12 @@ where
             None => true,
         })
         .collect();
-    let slow = |runtime: &Box<dyn Runtime>| step.compiles() && runtime.slow_compile();
+    let slow = |runtime: &Box<dyn Runtime>, sample: &S| {
+        step.compiles() && (runtime.slow_compile() || sample.wasm_len() >= LARGE_MODULE_BYTES)
+    };
     let id = |runtime: &Box<dyn Runtime>| runtime.name().to_string();
-    bench_each(step.id(), &samples(), &runtimes, id, slow, |runtime, sample| prepare(&**runtime, sample));
+    let skip = |runtime: &Box<dyn Runtime>, sample: &S| runtime.cannot_run(sample.name(), sample.proposals());
+    bench_each(step.id(), samples, &runtimes, id, slow, skip, |runtime, sample| prepare(&**runtime, sample))
 }
 
 /// Every sample of the manifest; the bench stops here if it cannot be read.
@@ -46,28 +95,36 @@ pub fn samples() -> Vec<Sample> {
 }
 
 /// Benchmarks `<group>/<sample>/<id(item)>` for every sample and item (usually a
-/// runtime); `slow` picks the items that sample flatly and few times.
-pub fn bench_each<T, P>(
+/// runtime); `slow` picks the pairs that sample flatly and few times, `skip` gives the
+/// reason a pair cannot run. Returns the failures.
+pub fn bench_each<S, T, P>(
     group: &str,
-    samples: &[Sample],
+    samples: &[S],
     items: &[T],
     id: impl Fn(&T) -> String,
-    slow: impl Fn(&T) -> bool,
+    slow: impl Fn(&T, &S) -> bool,
+    skip: impl Fn(&T, &S) -> Option<String>,
     prepare: P,
-) where
-    P: for<'a> Fn(&'a T, &'a Sample) -> Result<Prepared<'a>, StepError>,
+) -> Vec<String>
+where
+    S: BenchSample,
+    P: for<'a> Fn(&'a T, &'a S) -> Result<Prepared<'a>, StepError>,
 {
     let mut criterion = Criterion::default().configure_from_args();
     let mut failures = Vec::new();
     for sample in samples {
-        let mut benchmarks = criterion.benchmark_group(format!("{group}/{}", sample.name));
+        let mut benchmarks = criterion.benchmark_group(format!("{group}/{}", sample.name()));
         for item in items {
-            if slow(item) {
+            let id = id(item);
+            if let Some(reason) = skip(item, sample) {
+                eprintln!("{group}/{}/{id}: skipped: {reason}", sample.name());
+                continue;
+            }
+            if slow(item, sample) {
                 benchmarks.sampling_mode(SamplingMode::Flat).sample_size(10);
             } else {
                 benchmarks.sampling_mode(SamplingMode::Auto).sample_size(100);
             }
-            let id = id(item);
             let mut prepared: Option<Prepared> = None;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 benchmarks.bench_function(&id, |b| {
@@ -85,7 +142,7 @@ pub fn bench_each<T, P>(
             if let Err(payload) = outcome {
                 match payload.downcast::<StepError>() {
                     Ok(e) => {
-                        let failure = format!("{group}/{}/{id}: {e}", sample.name);
+                        let failure = format!("{group}/{}/{id}: {e}", sample.name());
                         eprintln!("FAILED {failure}");
                         failures.push(failure);
                     }
@@ -96,8 +153,13 @@ pub fn bench_each<T, P>(
         benchmarks.finish();
     }
     criterion.final_summary();
+    failures
+}
+
+/// Ends a bench: lists the failures and exits non-zero if there are any.
+pub fn finish(bench: &str, failures: Vec<String>) {
     if !failures.is_empty() {
-        eprintln!("\n{} benchmark(s) of `{group}` failed and report no number:", failures.len());
+        eprintln!("\n{} benchmark(s) of `{bench}` failed and report no number:", failures.len());
         for failure in &failures {
             eprintln!("  {failure}");
         }

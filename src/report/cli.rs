@@ -7,6 +7,7 @@ use crate::report::{self, Context, results};
 use crate::runtimes::runtimes;
 use crate::sample::load_samples;
 use crate::step::Step;
+use crate::wasi::load_wasi_samples;
 
 /// Reads `--baseline NAME`, `--criterion DIR` and `--sizes FILE`; with `lenient`, other
 /// arguments (Criterion's, when run as a bench) are passed over instead of refused.
@@ -50,8 +51,21 @@ pub fn run(args: impl Iterator<Item = String>, lenient: bool) -> Result<()> {
         context.runtimes.push(runtime.name().to_string());
     }
     match load_samples() {
-        Ok(samples) => context.samples = samples.into_iter().map(|s| s.name).collect(),
+        Ok(samples) => {
+            for runtime in runtimes() {
+                for sample in &samples {
+                    if let Some(reason) = runtime.cannot_run(&sample.name, &sample.proposals) {
+                        context.cannot_run.insert((runtime.name().to_string(), sample.name.clone()), reason);
+                    }
+                }
+            }
+            context.samples = samples.into_iter().map(|s| s.name).collect();
+        }
         Err(e) => notes.push(format!("samples in results order: {e:#}")),
+    }
+    match load_wasi_samples() {
+        Ok(samples) => context.wasi_samples = samples.into_iter().map(|s| s.name).collect(),
+        Err(e) => notes.push(format!("WASI samples in results order: {e:#}")),
     }
     let tables = report::tables(&results, &sizes, &context);
     let write = |name: &str, text: String| -> Result<()> {

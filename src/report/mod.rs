@@ -22,6 +22,10 @@ pub struct Context {
     pub samples: Vec<String>,
     /// (runtime, step) -> reason.
     pub skips: BTreeMap<(String, String), String>,
+    /// (runtime, sample) -> why the runtime cannot run the sample (in any step).
+    pub cannot_run: BTreeMap<(String, String), String>,
+    /// The WASI samples in manifest order.
+    pub wasi_samples: Vec<String>,
     /// Machine, date and versions, shown at the top.
     pub header: Vec<String>,
 }
@@ -160,6 +164,7 @@ pub fn size(bytes: u64) -> String {
 
 const NATIVE: &str = "native";
 const STEPS: [&str; 7] = ["compile", "instantiate", "execute", "jit", "aot_compile", "aot_execute", "native"];
+const WASI_STEPS: [&str; 2] = ["wasi", "wasi_run"];
 
 struct Builder<'a> {
     results: &'a Results,
@@ -169,8 +174,9 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn missing(&self, runtime: &str, step: &str) -> Cell {
-        match self.context.skips.get(&(runtime.to_string(), step.to_string())) {
+    fn missing(&self, runtime: &str, step: &str, sample: &str) -> Cell {
+        let skip = self.context.skips.get(&(runtime.to_string(), step.to_string()));
+        match skip.or_else(|| self.context.cannot_run.get(&(runtime.to_string(), sample.to_string()))) {
             Some(reason) => Cell::Missing(reason.clone()),
             None => Cell::Missing("not run".to_string()),
         }
@@ -179,7 +185,7 @@ impl Builder<'_> {
     fn time(&self, step: &str, sample: &str, runtime: &str) -> Cell {
         match self.results.get(step, sample, runtime) {
             Some(benchmark) => Cell::Time { benchmark: benchmark.clone(), factor: None },
-            None => self.missing(runtime, step),
+            None => self.missing(runtime, step, sample),
         }
     }
 
@@ -230,8 +236,8 @@ impl Builder<'_> {
                                 lower: c.lower + e.lower,
                                 upper: c.upper + e.upper,
                             }),
-                            (None, _) => self.missing(runtime, "aot_compile"),
-                            (_, None) => self.missing(runtime, "aot_execute"),
+                            (None, _) => self.missing(runtime, "aot_compile", sample),
+                            (_, None) => self.missing(runtime, "aot_execute", sample),
                         }
                     })
                     .collect();
@@ -259,7 +265,7 @@ impl Builder<'_> {
                 cells.extend(runtimes.iter().map(|runtime| {
                     match sizes.get(runtime).and_then(|by_sample| by_sample.get(sample)) {
                         Some(record) => Cell::Bytes(record.artifact_bytes),
-                        None => match self.missing(runtime, "aot_compile") {
+                        None => match self.missing(runtime, "aot_compile", sample) {
                             Cell::Missing(reason) if reason == "not run" => Cell::Missing("no artifact recorded".into()),
                             other => other,
                         },
@@ -308,13 +314,36 @@ impl Builder<'_> {
         }
     }
 
+    /// WASI commands end to end and run only, one row each, one column per runtime.
+    fn wasi(&self) -> Option<Table> {
+        let in_wasi = || self.results.benchmarks.values().filter(|b| WASI_STEPS.contains(&b.step.as_str()));
+        let samples = ordered(&self.context.wasi_samples, in_wasi().map(|b| b.sample.clone()));
+        let runtimes = ordered(&self.context.runtimes, in_wasi().map(|b| b.runtime.clone()));
+        let rows: Vec<_> = samples
+            .iter()
+            .flat_map(|sample| {
+                [("wasi", "end to end"), ("wasi_run", "run only")].map(|(step, what)| {
+                    (format!("{sample} ({what})"), runtimes.iter().map(|r| self.time(step, sample, r)).collect())
+                })
+            })
+            .collect();
+        (!rows.is_empty()).then(|| Table {
+            title: "WASI".into(),
+            about: "A WASI command (wasm32-wasip1) that reads a file of its one preopened directory and prints a report: end to end (compile, instantiate with a new WASI context, run to exit) and run only (on a compiled module). `native` is the command's library called in-process.".into(),
+            row_header: "sample".into(),
+            columns: runtimes,
+            rows,
+            unit: Unit::Time,
+        })
+    }
+
     /// Benchmarks outside the plan's steps (e.g. `overhead`), one row each.
     fn others(&self) -> Option<Table> {
         let rows: Vec<_> = self
             .results
             .benchmarks
             .iter()
-            .filter(|(_, b)| !STEPS.contains(&b.step.as_str()))
+            .filter(|(_, b)| !STEPS.contains(&b.step.as_str()) && !WASI_STEPS.contains(&b.step.as_str()))
             .map(|(id, b)| (id.clone(), vec![Cell::Time { benchmark: b.clone(), factor: None }]))
             .collect();
         (!rows.is_empty()).then(|| Table {
@@ -363,6 +392,7 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
         &wasm,
     ));
     tables.push(builder.pure_execution());
+    tables.extend(builder.wasi());
     tables.extend(builder.others());
     tables
 }
@@ -370,7 +400,7 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
 /// Notes on what is missing: steps with no result at all, unreadable files.
 pub fn notes(results: &Results) -> Vec<String> {
     let mut notes = results.notes.clone();
-    for step in STEPS {
+    for step in STEPS.into_iter().chain(WASI_STEPS) {
         if !results.benchmarks.values().any(|b| b.step == step) {
             notes.push(format!("no results for `{step}` (filtered out, failed or not run yet)"));
         }

@@ -14,6 +14,7 @@
 //!   seal is checked, lucet-runtime opens the artifact file itself (the dynamic loader
 //!   ignores the bytes after the object).
 
+use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
@@ -137,8 +138,17 @@ impl Runtime for Lucet {
         api().map_or_else(|reason| reason.to_string(), |api| api.version.clone())
     }
 
-    fn unsupported(&self, _step: Step) -> Option<&'static str> {
-        api().err()
+    fn unsupported(&self, step: Step) -> Option<&'static str> {
+        api().err().or_else(|| {
+            step.is_wasi().then_some(
+                "lucet-wasi 0.6.1 implements only `wasi_unstable` (WASI preview 0); the WASI samples are wasi_snapshot_preview1 commands, whose seek and file-status layouts differ",
+            )
+        })
+    }
+
+    /// lucetc 0.6.1: "Wasm validation: bulk memory support is not enabled".
+    fn missing_proposals(&self) -> &'static [Proposal] {
+        &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
     fn renew(&self) -> Box<dyn Runtime> {

@@ -2,6 +2,7 @@
 //! called with slices of values (it has no typed call). It has no compiled artifact, so
 //! it stays out of the AOT steps.
 
+use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
@@ -29,8 +30,22 @@ impl Runtime for Stitch {
     }
 
     fn unsupported(&self, step: Step) -> Option<&'static str> {
-        matches!(step, Step::AotCompile | Step::AotExecute)
-            .then_some("stitch is an interpreter: it has no compiled artifact to store")
+        match step {
+            Step::AotCompile | Step::AotExecute => Some("stitch is an interpreter: it has no compiled artifact to store"),
+            Step::Wasi | Step::WasiRun => Some("stitch has no WASI implementation"),
+            _ => None,
+        }
+    }
+
+    /// Every sample whose code allocates on its heap traps in stitch 0.1.0 with "memory
+    /// access out of bounds", while every other runtime gives the expected result; the
+    /// cause is not found yet (memory.grow, bulk memory and sign extension alone work).
+    /// The tests check that these still fail.
+    fn cannot_run(&self, sample: &str, _proposals: &[Proposal]) -> Option<String> {
+        const TRAPPING: [&str; 5] = ["sieve", "sort-indirect", "sha256", "markdown", "mruby-script"];
+        TRAPPING.contains(&sample).then(|| {
+            "known failure: stitch 0.1.0 traps (memory access out of bounds) on this module, which every other runtime runs correctly".to_string()
+        })
     }
 
     fn renew(&self) -> Box<dyn Runtime> {

@@ -23,8 +23,11 @@ impl Runtime for Tinywasm {
     }
 
     fn unsupported(&self, step: Step) -> Option<&'static str> {
-        matches!(step, Step::AotCompile | Step::AotExecute)
-            .then_some("tinywasm is an interpreter: its twasm archive is a pre-parsed module, not native code")
+        match step {
+            Step::AotCompile | Step::AotExecute => Some("tinywasm is an interpreter: its twasm archive is a pre-parsed module, not native code"),
+            Step::Wasi | Step::WasiRun => Some("tinywasm 0.10 has no WASI implementation"),
+            _ => None,
+        }
     }
 
     fn renew(&self) -> Box<dyn Runtime> {

@@ -24,6 +24,7 @@
 //!   WAMR versions do by caching the bounds. A trap is an exception on the instance, which
 //!   the adapter reports and clears, so the instance can be called again.
 
+use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
@@ -75,8 +76,20 @@ impl Runtime for Wamr {
     }
 
     fn unsupported(&self, step: Step) -> Option<&'static str> {
-        matches!(step, Step::AotCompile | Step::AotExecute)
-            .then_some("wamr runs here as its fast interpreter: its AOT needs wamrc, which wamr-sys does not build")
+        match step {
+            Step::AotCompile | Step::AotExecute => {
+                Some("wamr runs here as its fast interpreter: its AOT needs wamrc, which wamr-sys does not build")
+            }
+            Step::Wasi | Step::WasiRun => Some(
+                "the 2020 WAMR of wamr-sys 0.1.1 has WASI (libc-wasi), but its guests write to the process's own stdout: no way to capture it (wasm_runtime_set_wasi_args_ex came later)",
+            ),
+            _ => None,
+        }
+    }
+
+    /// "unsupported opcode fc 0b" and "zero flag expected" on Rust 1.95's default output.
+    fn missing_proposals(&self) -> &'static [Proposal] {
+        &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
     fn renew(&self) -> Box<dyn Runtime> {

@@ -15,6 +15,7 @@
 //!   signature and compiling the export's body. Other functions compile on their first call.
 //! - `execute`: a typed call (`Function::call`), values passed on wasm3's stack, no boxing.
 
+use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
@@ -46,8 +47,19 @@ impl Runtime for Wasm3 {
     }
 
     fn unsupported(&self, step: Step) -> Option<&'static str> {
-        matches!(step, Step::AotCompile | Step::AotExecute)
-            .then_some("wasm3 is an interpreter: it has no compiled artifact to store")
+        match step {
+            Step::AotCompile | Step::AotExecute => Some("wasm3 is an interpreter: it has no compiled artifact to store"),
+            Step::Wasi | Step::WasiRun => Some(
+                "wasm3's WASI (m3_LinkWASI) preopens the host's / and current directory and writes to the process's stdout: it cannot be confined to one directory",
+            ),
+            _ => None,
+        }
+    }
+
+    /// wasm3 0.4.7 rejects the DataCount section ("out of order Wasm section") and reads
+    /// LLVM's 5-byte table index of `call_indirect` wrongly ("unknown value_type").
+    fn missing_proposals(&self) -> &'static [Proposal] {
+        &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
     fn renew(&self) -> Box<dyn Runtime> {

@@ -1,13 +1,19 @@
 //! Wasmer 7 with each of its compilers: `wasmer.singlepass`, `wasmer.cranelift`, `wasmer.llvm`.
 //! Compilation runs on one thread, so compile times do not depend on the core count.
+//! WASI through Wasmer's `wasmer-wasix`.
 
-use crate::runtime::{Instance, Module, Runtime};
+use crate::runtime::{Instance, Module, Runtime, WasiModule};
 use crate::sample::Sample;
 use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::wasi::{GUEST_DIR, WasiCommand, WasiOutput, WasiSample};
 use crate::with_signature;
 use anyhow::{Context, Result};
 use std::num::NonZero;
+use std::sync::{Arc, OnceLock};
 use wasmer::{Engine, FromToNativeWasmType, Imports, Store, TypedFunction, WasmTypeList};
+use wasmer_wasix::runtime::task_manager::tokio::TokioTaskManager;
+use wasmer_wasix::virtual_fs::{self, NullFile, OverlayFileSystem, Pipe};
+use wasmer_wasix::{PluggableRuntime, WasiEnv, WasiError};
 
 const ONE_THREAD: NonZero<usize> = NonZero::new(1).unwrap();
 
@@ -72,6 +78,68 @@ impl Runtime for Wasmer {
         let module = unsafe { wasmer::Module::deserialize(&self.engine, artifact)? };
         Ok(Box::new(WasmerModule { engine: self.engine.clone(), module }))
     }
+
+    fn compile_wasi(&self, sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+        let module = wasmer::Module::new(&self.engine, &sample.wasm)?;
+        let _tokio = tokio().enter();
+        let mut runtime = PluggableRuntime::new(Arc::new(TokioTaskManager::new(tokio().handle().clone())));
+        runtime.set_engine(self.engine.clone());
+        Ok(Box::new(WasmerWasi { engine: self.engine.clone(), module, runtime: Arc::new(runtime) }))
+    }
+}
+
+/// wasmer-wasix does its I/O on tokio; one runtime serves every run of the process.
+fn tokio() -> &'static tokio::runtime::Runtime {
+    static TOKIO: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    TOKIO.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("starting tokio for wasmer-wasix")
+    })
+}
+
+struct WasmerWasi {
+    engine: Engine,
+    module: wasmer::Module,
+    runtime: Arc<PluggableRuntime>,
+}
+
+impl WasiModule for WasmerWasi {
+    fn run(&self, command: &WasiCommand) -> Result<WasiOutput> {
+        let _tokio = tokio().enter();
+        // The guest's whole file system is the preopened directory (host_fs rooted there),
+        // under an in-memory layer that takes any write: the directory stays read-only.
+        let host = virtual_fs::host_fs::FileSystem::new(tokio().handle().clone(), command.preopen)?;
+        let fs = OverlayFileSystem::new(virtual_fs::mem_fs::FileSystem::default(), [host]);
+        let (stdout, mut stdout_reader) = Pipe::channel();
+        let (stderr, mut stderr_reader) = Pipe::channel();
+        let mut store = Store::new(self.engine.clone());
+        let (instance, wasi) = WasiEnv::builder(command.program)
+            .args(command.args)
+            .runtime(self.runtime.clone())
+            .fs(Arc::new(fs) as Arc<dyn virtual_fs::FileSystem + Send + Sync>)
+            .preopen_build(|dir| dir.directory("/").alias(GUEST_DIR).read(true).write(false).create(false))?
+            .stdin(Box::new(NullFile::default()))
+            .stdout(Box::new(stdout))
+            .stderr(Box::new(stderr))
+            .instantiate(self.module.clone(), &mut store)?;
+        let start = instance.exports.get_function("_start")?;
+        let exit_code = match start.call(&mut store, &[]) {
+            Ok(_) => 0,
+            Err(e) => match e.downcast_ref::<WasiError>() {
+                Some(WasiError::Exit(code)) => code.raw(),
+                _ => return Err(e.into()),
+            },
+        };
+        drop((instance, wasi, store));
+        Ok(WasiOutput { exit_code, stdout: drain(&mut stdout_reader), stderr: drain(&mut stderr_reader) })
+    }
+}
+
+fn drain(pipe: &mut Pipe) -> Vec<u8> {
+    let (mut bytes, mut buffer) = (Vec::new(), [0; 64 * 1024]);
+    while let Some(n @ 1..) = pipe.try_read(&mut buffer) {
+        bytes.extend_from_slice(&buffer[..n]);
+    }
+    bytes
 }
 
 struct WasmerModule {

@@ -2,14 +2,19 @@
 //! function to wasmi bytecode while compiling; `wasmi.lazy` (wasmi's default,
 //! `LazyTranslation`) validates while compiling and translates each function on its first
 //! call. wasmi has no artifact to store, so it takes no part in the AOT steps.
+//! WASI through `wasmi_wasi` (wasi-common, preview 1).
 
-use crate::runtime::{Instance, Module, Runtime};
+use crate::runtime::{Instance, Module, Runtime, WasiModule};
 use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::wasi::{GUEST_DIR, WasiCommand, WasiOutput, WasiSample};
 use crate::with_signature;
 use anyhow::{Context, Result};
-use wasmi::{CompilationMode, Config, Engine, Store, TypedFunc, WasmParams, WasmResults};
+use std::sync::{Arc, RwLock};
+use wasmi::{CompilationMode, Config, Engine, Linker, Store, TypedFunc, WasmParams, WasmResults};
+use wasmi_wasi::wasi_common::pipe::WritePipe;
+use wasmi_wasi::{Dir, WasiCtx, WasiCtxBuilder, ambient_authority};
 
 pub struct Wasmi {
     name: &'static str,
@@ -53,6 +58,41 @@ impl Runtime for Wasmi {
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         Ok(Box::new(WasmiModule(wasmi::Module::new(&self.engine, &sample.wasm)?)))
+    }
+
+    fn compile_wasi(&self, sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+        let module = wasmi::Module::new(&self.engine, &sample.wasm)?;
+        let mut linker = Linker::new(&self.engine);
+        wasmi_wasi::add_to_linker(&mut linker, |wasi| wasi)?;
+        Ok(Box::new(WasmiWasi { linker, module }))
+    }
+}
+
+struct WasmiWasi {
+    linker: Linker<WasiCtx>,
+    module: wasmi::Module,
+}
+
+impl WasiModule for WasmiWasi {
+    /// wasi-common has no read-only preopen: the guest could write into its directory.
+    fn run(&self, command: &WasiCommand) -> Result<WasiOutput> {
+        let (stdout, stderr) = (Arc::new(RwLock::new(Vec::new())), Arc::new(RwLock::new(Vec::new())));
+        let wasi = WasiCtxBuilder::new()
+            .args(&command.argv())?
+            .stdout(Box::new(WritePipe::from_shared(stdout.clone())))
+            .stderr(Box::new(WritePipe::from_shared(stderr.clone())))
+            .preopened_dir(Dir::open_ambient_dir(command.preopen, ambient_authority())?, GUEST_DIR)?
+            .build();
+        let mut store = Store::new(self.module.engine(), wasi);
+        let instance = self.linker.instantiate_and_start(&mut store, &self.module)?;
+        let start = instance.get_typed_func::<(), ()>(&store, "_start")?;
+        let exit_code = match start.call(&mut store, ()) {
+            Ok(()) => 0,
+            Err(e) => e.i32_exit_status().ok_or(e)?,
+        };
+        drop(store);
+        let take = |pipe: Arc<RwLock<Vec<u8>>>| std::mem::take(&mut *pipe.write().unwrap_or_else(|e| e.into_inner()));
+        Ok(WasiOutput { exit_code, stdout: take(stdout), stderr: take(stderr) })
     }
 }
 

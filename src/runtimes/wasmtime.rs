@@ -3,14 +3,19 @@
 //! Pulley bytecode, run by Wasmtime's interpreter). Default configuration, which
 //! Wasmtime's documentation gives for production: the on-demand instance allocator and
 //! signals-based traps; compilation on one thread (no `parallel-compilation` feature).
+//! WASI through `wasmtime-wasi` (preview 1, synchronous).
 
-use crate::runtime::{Instance, Module, Runtime};
+use crate::runtime::{Instance, Module, Runtime, WasiModule};
 use crate::sample::Sample;
 use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::wasi::{GUEST_DIR, WasiCommand, WasiOutput, WasiSample};
 use crate::with_signature;
 use anyhow::{Context, Result};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use wasmtime::{Config, Engine, Store, Strategy, TypedFunc, WasmTy};
+use wasmtime::{Config, Engine, Linker, Store, Strategy, TypedFunc, WasmTy};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 pub struct Wasmtime {
     name: &'static str,
@@ -68,6 +73,43 @@ impl Runtime for Wasmtime {
     unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>> {
         let module = unsafe { wasmtime::Module::deserialize(&self.engine, artifact)? };
         Ok(Box::new(WasmtimeModule { engine: self.engine.clone(), module }))
+    }
+
+    fn compile_wasi(&self, sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+        let module = wasmtime::Module::new(&self.engine, &sample.wasm)?;
+        let mut linker = Linker::new(&self.engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |wasi| wasi)?;
+        Ok(Box::new(WasmtimeWasi { linker, module }))
+    }
+}
+
+struct WasmtimeWasi {
+    linker: Linker<WasiP1Ctx>,
+    module: wasmtime::Module,
+}
+
+impl WasiModule for WasmtimeWasi {
+    fn run(&self, command: &WasiCommand) -> Result<WasiOutput> {
+        // The capacity is a limit, not an allocation.
+        let (stdout, stderr) = (MemoryOutputPipe::new(usize::MAX), MemoryOutputPipe::new(usize::MAX));
+        let wasi = WasiCtxBuilder::new()
+            .args(&command.argv())
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .preopened_dir(command.preopen, GUEST_DIR, FsPerms::ReadOnly)?
+            .build_p1();
+        let mut store = Store::new(self.module.engine(), wasi);
+        let instance = self.linker.instantiate(&mut store, &self.module)?;
+        let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+        let exit_code = match start.call(&mut store, ()) {
+            Ok(()) => 0,
+            Err(e) => match e.downcast_ref::<I32Exit>() {
+                Some(I32Exit(code)) => *code,
+                None => return Err(anyhow::Error::from(e)),
+            },
+        };
+        drop(store);
+        Ok(WasiOutput { exit_code, stdout: stdout.contents().to_vec(), stderr: stderr.contents().to_vec() })
     }
 }
 
