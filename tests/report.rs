@@ -182,6 +182,6 @@ fn wasi_results_get_their_own_table_and_a_sample_a_runtime_cannot_run_says_why()
     assert!(table(&tables, "JIT").rows.iter().all(|(sample, _)| sample != "wordfreq"));
     assert!(!notes.iter().any(|n| n.contains("`wasi")), "{notes:?}");
     let llvm = table(&tables, "Individual: wasmer.llvm");
-    let reason = llvm.footnotes().iter().position(|f| f == "the module needs bulk memory, which it lacks").expect("footnote");
+    let reason = llvm.footnotes().iter().position(|f| *f == "the module needs bulk memory, which it lacks").expect("footnote");
     assert_eq!(cell(llvm, "fibonacci", "d. execute"), format!("N/A [{}]", reason + 1));
 }

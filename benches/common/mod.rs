@@ -26,29 +26,23 @@ pub trait BenchSample {
     fn proposals(&self) -> &[Proposal];
 }
 
-impl BenchSample for Sample {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn wasm_len(&self) -> usize {
-        self.wasm.len()
-    }
-    fn proposals(&self) -> &[Proposal] {
-        &self.proposals
-    }
+macro_rules! bench_sample {
+    ($($sample:ty),*) => {$(
+        impl BenchSample for $sample {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn wasm_len(&self) -> usize {
+                self.wasm.len()
+            }
+            fn proposals(&self) -> &[Proposal] {
+                &self.proposals
+            }
+        }
+    )*};
 }
 
-impl BenchSample for WasiSample {
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn wasm_len(&self) -> usize {
-        self.wasm.len()
-    }
-    fn proposals(&self) -> &[Proposal] {
-        &self.proposals
-    }
-}
+bench_sample!(Sample, WasiSample);
 
 /// A benchmark ready to time: its setup done and its result checked.
 pub type Prepared<'a> = Box<dyn FnMut(&mut Bencher<'_>) + 'a>;
