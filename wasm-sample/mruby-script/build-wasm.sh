@@ -12,14 +12,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 out="$(realpath -m "$1")"
 work="$(dirname "$out")/mruby-build"
 version=3.1.0
-tarball="mruby_$version.orig.tar.gz"
-sha256=64ce0a967028a1a913d3dfc8d3f33b295332ab73be6f68e96d0f675f18c79ca8
 mkdir -p "$work"
+"$here/fetch-mruby.sh" "$work"
 cd "$work"
-[ -f "$tarball" ] || curl -fsS -o "$tarball" "http://deb.debian.org/debian/pool/main/m/mruby/$tarball"
-echo "$sha256  $tarball" | sha256sum -c --quiet -
-rm -rf "mruby-$version"
-tar xzf "$tarball"
 (cd "mruby-$version" && SOURCE_DATE_EPOCH=0 MRUBY_CONFIG="$here/wasm/build_config.rb" rake -j2 all >"$work/rake.log" 2>&1) ||
   { tail -n 30 "$work/rake.log" >&2; exit 1; }
 ruby -e 'bytes = File.binread(ARGV[0]).bytes + [0]

@@ -2,7 +2,8 @@
 //! script: primes below `n`, hashes, strings, exceptions, `break` out of a block (`src/script.rb`).
 //! As wasm (1 MB+, `build-wasm.sh`) it stands for the plan's `mruby-script.wasm`, for
 //! compile time and artifact size against module size; this crate is its native twin,
-//! the same driver (`src/mruby_script.c`) linked with Debian's libmruby.
+//! the same driver (`src/mruby_script.c`) and mruby (same sources, gems, compiler and
+//! integer size) built for the host by `build.rs`.
 
 use std::ffi::{c_char, c_int};
 

@@ -1,4 +1,5 @@
 # mruby's build for the mruby-script sample (build-wasm.sh).
+require_relative '../gems'
 # Host: only mrbc, which compiles mrblib/*.rb for the cross build.
 MRuby::Build.new do |conf|
   conf.toolchain :gcc
@@ -20,13 +21,5 @@ MRuby::CrossBuild.new('wasm32') do |conf|
   conf.linker.command = 'clang-22'
   conf.linker.flags = %w(--target=wasm32-wasi --sysroot=/usr)
   conf.archiver.command = 'llvm-ar-22'
-  # All core gems but the binaries and tests, I/O (io, socket, print), sleep, and the
-  # complex numbers (compiler-rt's complex division needs non-trapping float-to-int, and
-  # the module keeps to the MVP so that every runtime of the suite can run it).
-  # mruby-time and mruby-random call WASI's clock: wasi_stubs.c answers inside the module.
-  skip = /^mruby-(?:bin-.*|test.*|io|socket|sleep|print|complex|cmath)$/
-  Dir.glob("#{MRUBY_ROOT}/mrbgems/mruby-*/mrbgem.rake").sort.each do |x|
-    g = File.basename(File.dirname(x))
-    conf.gem core: g unless g =~ skip
-  end
+  wrb_mruby_script_gems(conf)
 end
