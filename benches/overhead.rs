@@ -1,21 +1,26 @@
-//! Harness cost. add-one on a live instance through the suite's adapter
-//! (`overhead/add-one/<runtime>/adapter`) beside the same call made directly through
-//! Wasmer's own typed function (`wasmer.*/direct`): the difference is what the adapter
-//! adds to every `execute` number. For Lucet, which the suite reaches through a C ABI,
-//! `lucet/boundary` times one call into that library that does nothing.
-
-mod common;
+//! What the suite itself adds to `execute`, on add-one (the cheapest call):
+//! - `overhead/add-one/<runtime>/adapter`: the call through the suite's adapter, every
+//!   result checked in the loop, exactly as `execute` times it;
+//! - `<runtime>/unchecked`: the same calls with the results only passed to `black_box`:
+//!   the difference is what checking every iteration costs;
+//! - `wasmer.*/direct`: the same call made directly through Wasmer's own typed function;
+//! - `lucet/boundary`: one call into the Lucet library that does nothing (the C ABI's cost).
 
 use std::hint::black_box;
+use std::time::{Duration, Instant};
+use wasm_runtime_bench::harness::{self, Timer};
 use wasm_runtime_bench::runtime::Runtime;
 #[cfg(feature = "lucet")]
 use wasm_runtime_bench::runtimes::lucet::Lucet;
 #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
 use wasm_runtime_bench::runtimes::wasmer::Wasmer;
-use wasm_runtime_bench::step::{Run, Step};
+use wasm_runtime_bench::sample::{Sample, load_samples};
+use wasm_runtime_bench::step::{Run, Step, StepError};
+use wasm_runtime_bench::value::Value;
 
 enum Way {
     Adapter(Box<dyn Runtime>),
+    Unchecked(Box<dyn Runtime>),
     #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
     Direct(Wasmer),
     #[cfg(feature = "lucet")]
@@ -26,63 +31,101 @@ impl Way {
     fn id(&self) -> String {
         match self {
             Way::Adapter(runtime) => format!("{}/adapter", runtime.name()),
+            Way::Unchecked(runtime) => format!("{}/unchecked", runtime.name()),
             #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
             Way::Direct(wasmer) => format!("{}/direct", wasmer.name()),
             #[cfg(feature = "lucet")]
             Way::Boundary(lucet) => format!("{}/boundary", lucet.name()),
         }
     }
+
+    fn runtime(&self) -> &dyn Runtime {
+        match self {
+            Way::Adapter(runtime) | Way::Unchecked(runtime) => &**runtime,
+            #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
+            Way::Direct(wasmer) => wasmer,
+            #[cfg(feature = "lucet")]
+            Way::Boundary(lucet) => lucet,
+        }
+    }
 }
 
-fn main() {
+/// Every runtime through the adapter, checked and unchecked; Wasmer's directly; Lucet's boundary.
+fn ways() -> Vec<Way> {
     let mut ways = Vec::new();
     for runtime in wasm_runtime_bench::runtimes::runtimes() {
         let reference = match runtime.name() {
             #[cfg(feature = "wasmer-singlepass")]
-            "wasmer.singlepass" => Way::Direct(Wasmer::singlepass()),
+            "wasmer.singlepass" => Wasmer::singlepass().ok().map(Way::Direct),
             #[cfg(feature = "wasmer-cranelift")]
-            "wasmer.cranelift" => Way::Direct(Wasmer::cranelift()),
+            "wasmer.cranelift" => Wasmer::cranelift().ok().map(Way::Direct),
             #[cfg(feature = "wasmer-llvm")]
-            "wasmer.llvm" => Way::Direct(Wasmer::llvm()),
+            "wasmer.llvm" => Wasmer::llvm().ok().map(Way::Direct),
             #[cfg(feature = "lucet")]
-            "lucet" => Way::Boundary(Lucet),
-            _ => continue,
+            "lucet" => Some(Way::Boundary(Lucet)),
+            _ => None,
         };
-        if runtime.unsupported(Step::Execute).is_none() {
-            ways.extend([Way::Adapter(runtime), reference]);
+        let name = runtime.name();
+        ways.push(Way::Adapter(runtime));
+        if let Ok(again) = wasm_runtime_bench::runtimes::runtime(name) {
+            ways.push(Way::Unchecked(again));
         }
+        ways.extend(reference);
     }
-    let add_one: Vec<_> = common::samples().into_iter().filter(|s| s.name == "add-one").collect();
-    let failures = common::bench_each("overhead", &add_one, &ways, Way::id, |_, _| false, |_, _| None, |way, sample| match way {
-        Way::Adapter(runtime) => {
-            let run = Run::new(&**runtime, sample);
-            let mut instance = run.instantiate(&*run.compile()?)?;
-            run.check(Step::Execute, run.call(&mut *instance)?)?;
-            let arg = sample.arg;
-            Ok(Box::new(move |b| b.iter(|| instance.call(black_box(arg)))))
-        }
-        #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
-        Way::Direct(wasmer) => direct(wasmer, sample),
-        #[cfg(feature = "lucet")]
-        Way::Boundary(lucet) => {
-            lucet.cross_boundary().map_err(|e| Run::new(lucet, sample).fail(Step::Execute, e))?;
-            Ok(Box::new(move |b| b.iter(|| lucet.cross_boundary())))
-        }
+    ways
+}
+
+fn main() {
+    harness::main("overhead", |suite| {
+        let add_one: Vec<Sample> = load_samples().unwrap_or_default().into_iter().filter(|s| s.name == "add-one").collect();
+        let skip = |way: &Way, _: &Sample| way.runtime().unsupported(Step::Execute);
+        suite.each("overhead", &add_one, &ways(), Way::id, |_, _| false, skip, |way, sample| match way {
+            Way::Adapter(runtime) => harness::prepare(Step::Execute, Run::new(&**runtime, sample), &unused_store(), std::path::Path::new("")),
+            Way::Unchecked(runtime) => unchecked(Run::new(&**runtime, sample)),
+            #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
+            Way::Direct(wasmer) => direct(wasmer, sample),
+            #[cfg(feature = "lucet")]
+            Way::Boundary(lucet) => {
+                lucet.cross_boundary().map_err(|e| Run::new(lucet, sample).fail(Step::Execute, e))?;
+                Ok(Box::new(move |iters| {
+                    let start = Instant::now();
+                    for _ in 0..iters {
+                        let _ = black_box(lucet.cross_boundary());
+                    }
+                    Ok(start.elapsed())
+                }))
+            }
+        });
     });
-    common::finish("overhead", failures);
+}
+
+/// `execute` does not store artifacts.
+fn unused_store() -> &'static wasm_runtime_bench::artifact::ArtifactStore {
+    static STORE: std::sync::OnceLock<wasm_runtime_bench::artifact::ArtifactStore> = std::sync::OnceLock::new();
+    STORE.get_or_init(|| wasm_runtime_bench::artifact::ArtifactStore::new("/nonexistent"))
+}
+
+/// The adapter's calls with the outcomes only passed to `black_box`, nothing compared.
+fn unchecked<'a>(run: Run<'a>) -> Result<Timer<'a>, StepError> {
+    let mut instance = run.instantiate(&*run.compile()?)?;
+    run.check(Step::Execute, run.call(&mut *instance)?)?;
+    let args = run.sample.args.clone();
+    Ok(Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let _ = black_box(instance.call(black_box(&args)));
+        }
+        Ok(start.elapsed())
+    }))
 }
 
 /// add-one called through Wasmer's own API, as a user of Wasmer would.
 #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
-fn direct<'a>(
-    wasmer: &'a Wasmer,
-    sample: &'a wasm_runtime_bench::sample::Sample,
-) -> Result<common::Prepared<'a>, wasm_runtime_bench::step::StepError> {
-    use wasm_runtime_bench::value::Value;
+fn direct<'a>(wasmer: &'a Wasmer, sample: &'a Sample) -> Result<Timer<'a>, StepError> {
     use wasmer::{Imports, Instance, Module, Store};
     let run = Run::new(wasmer, sample);
     let setup = || -> anyhow::Result<_> {
-        let Value::I32(arg) = sample.arg else { anyhow::bail!("add-one takes an i32") };
+        let [Value::I32(arg)] = sample.args[..] else { anyhow::bail!("add-one takes one i32") };
         let module = Module::new(wasmer.engine(), &sample.wasm)?;
         let mut store = Store::new(wasmer.engine().clone());
         let instance = Instance::new(&mut store, &module, &Imports::new())?;
@@ -91,6 +134,12 @@ fn direct<'a>(
         Ok((store, add_one, arg, value))
     };
     let (mut store, add_one, arg, value) = setup().map_err(|e| run.fail(Step::Execute, e))?;
-    run.check(Step::Execute, Value::I32(value))?;
-    Ok(Box::new(move |b| b.iter(|| add_one.call(&mut store, black_box(arg)))))
+    run.check(Step::Execute, Some(Value::I32(value)))?;
+    Ok(Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let _ = black_box(add_one.call(&mut store, black_box(arg)));
+        }
+        Ok::<Duration, StepError>(start.elapsed())
+    }))
 }

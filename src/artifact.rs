@@ -1,24 +1,30 @@
 //! AOT artifacts on disk (`tmp/` unless told otherwise) and the record of their sizes.
 //!
-//! An artifact is the runtime's serialized module followed by a seal: which runtime
-//! and runtime version wrote it, for which wasm bytes (BLAKE3), and the BLAKE3
-//! checksum of the module bytes. It is written to a private file and renamed into
-//! place, so a concurrent run never reads half of one. Deserializing native code is
-//! unsafe, so an artifact is only handed to its runtime after every part of the seal
-//! matches.
+//! An artifact is the runtime's serialized module followed by a seal: which runtime and
+//! runtime version wrote it, for which wasm bytes (BLAKE3), and a MAC over all of that
+//! and the module bytes, keyed with a secret of this machine's user kept outside `tmp/`
+//! (`artifact_key_file`). Deserializing native code is unsafe, so an artifact is handed to
+//! its runtime only after every part of the seal matches, and only as a private copy of
+//! the very bytes that were checked: nothing can swap the file between check and load.
+//! Artifacts are written to a new private file and renamed into place, so a concurrent
+//! run never reads half of one.
 
 use crate::runtime::{Module, Runtime};
-use crate::sample::Sample;
+use crate::sample::{Sample, check_name};
 use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
-const MAGIC: &[u8; 8] = b"WRBAOT01";
+const MAGIC: &[u8; 8] = b"WRBAOT02";
 const FOOTER: usize = 4 + MAGIC.len();
+/// Partial files older than this were left by a killed run.
+const STALE_PARTIAL: Duration = Duration::from_secs(3600);
 
 #[derive(Serialize, Deserialize)]
 struct Seal {
@@ -26,7 +32,7 @@ struct Seal {
     runtime_version: String,
     wasm_blake3: String,
     payload_len: u64,
-    payload_blake3: String,
+    mac: String,
 }
 
 /// An artifact written to disk.
@@ -41,6 +47,26 @@ pub struct ArtifactStore {
     dir: PathBuf,
 }
 
+/// A checked artifact's module bytes in a file of a fresh private directory (mode 0700),
+/// removed when this is dropped.
+pub struct Verified {
+    dir: tempfile::TempDir,
+    pub path: PathBuf,
+}
+
+impl Verified {
+    /// The runtime loads the checked copy.
+    pub fn load(&self, runtime: &dyn Runtime) -> Result<Box<dyn Module>> {
+        // SAFETY: the seal said this runtime, at this version, serialized these bytes, and
+        // the file is a private copy of exactly the bytes that were checked.
+        unsafe { runtime.load_artifact(&self.path) }.with_context(|| format!("loading the checked artifact {}", self.path.display()))
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
 impl ArtifactStore {
     pub fn new(dir: impl Into<PathBuf>) -> ArtifactStore {
         ArtifactStore { dir: dir.into() }
@@ -53,57 +79,81 @@ impl ArtifactStore {
 
     /// Where the artifact of this runtime, runtime version and wasm bytes lives;
     /// another version or other bytes get another file, so none is overwritten.
-    pub fn path(&self, runtime: &dyn Runtime, sample: &Sample) -> PathBuf {
+    pub fn path(&self, runtime: &dyn Runtime, sample: &Sample) -> Result<PathBuf> {
+        check_name(&sample.name)?;
+        check_name(runtime.name())?;
         let mut key = blake3::Hasher::new();
         key.update(runtime.version().as_bytes());
         key.update(sample.wasm_hash.as_bytes());
         let key = key.finalize().to_hex();
-        self.dir.join(runtime.name()).join(format!("{}-{}.artifact", sample.name, &key[..16]))
+        Ok(self.dir.join(runtime.name()).join(format!("{}-{}.artifact", sample.name, &key[..16])))
     }
 
     pub fn write(&self, runtime: &dyn Runtime, sample: &Sample, module: &dyn Module) -> Result<Artifact> {
         let payload = module.serialize().context("serializing the module")?;
+        let version = runtime.version();
         let seal = serde_json::to_vec(&Seal {
             runtime: runtime.name().to_string(),
-            runtime_version: runtime.version(),
+            runtime_version: version.clone(),
             wasm_blake3: sample.wasm_hash.to_hex().to_string(),
             payload_len: payload.len() as u64,
-            payload_blake3: blake3::hash(&payload).to_hex().to_string(),
+            mac: mac(runtime.name(), &version, &sample.wasm_hash, &payload)?,
         })?;
-        let path = self.path(runtime, sample);
-        let partial = partial_path(&path);
+        let path = self.path(runtime, sample)?;
+        let dir = path.parent().expect("artifact paths have a parent");
         let written = (|| -> Result<()> {
-            fs::create_dir_all(path.parent().expect("artifact paths have a parent"))?;
-            let mut file = fs::File::create(&partial)?;
-            file.write_all(&payload)?;
-            file.write_all(&seal)?;
-            file.write_all(&(seal.len() as u32).to_le_bytes())?;
-            file.write_all(MAGIC)?;
-            fs::rename(&partial, &path)?;
+            fs::create_dir_all(dir)?;
+            remove_stale_partials(dir);
+            let mut partial = tempfile::Builder::new().prefix(".").suffix(".partial").tempfile_in(dir)?;
+            partial.write_all(&payload)?;
+            partial.write_all(&seal)?;
+            partial.write_all(&(seal.len() as u32).to_le_bytes())?;
+            partial.write_all(MAGIC)?;
+            partial.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+            partial.persist(&path)?;
             Ok(())
         })();
-        if let Err(e) = written {
-            let _ = fs::remove_file(&partial);
-            return Err(e.context(format!("writing artifact {}", path.display())));
-        }
+        written.with_context(|| format!("writing artifact {}", path.display()))?;
         let bytes = (payload.len() + seal.len() + FOOTER) as u64;
         Ok(Artifact { path, bytes })
     }
 
-    /// The stored module, if its seal matches this runtime, its version and the sample's bytes.
-    pub fn load(&self, runtime: &dyn Runtime, sample: &Sample) -> Result<Box<dyn Module>> {
-        let path = self.path(runtime, sample);
-        let mut bytes = fs::read(&path).with_context(|| format!("reading artifact {}", path.display()))?;
-        let payload_len =
-            verify(&bytes, runtime, sample).with_context(|| format!("refusing artifact {}", path.display()))?;
-        bytes.truncate(payload_len);
-        // SAFETY: the seal says this runtime, at this version, serialized these bytes.
-        unsafe { runtime.load_artifact(&path, bytes) }.with_context(|| format!("loading artifact {}", path.display()))
+    /// Reads the stored artifact of this runtime and sample once, checks its seal, and
+    /// writes the checked module bytes to a private file for the runtime to load.
+    pub fn verify(&self, runtime: &dyn Runtime, sample: &Sample) -> Result<Verified> {
+        let path = self.path(runtime, sample)?;
+        let mut bytes = Vec::new();
+        fs::File::open(&path)
+            .and_then(|mut file| file.read_to_end(&mut bytes))
+            .with_context(|| format!("reading artifact {}", path.display()))?;
+        let payload_len = check_seal(&bytes, runtime, sample).with_context(|| format!("refusing artifact {}", path.display()))?;
+        let dir = tempfile::Builder::new().prefix("wrb-artifact-").tempdir()?;
+        let copy = dir.path().join("module");
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&copy)
+            .and_then(|mut file| file.write_all(&bytes[..payload_len]))
+            .with_context(|| format!("copying the checked artifact to {}", copy.display()))?;
+        Ok(Verified { dir, path: copy })
+    }
+}
+
+/// Removes partial files that a killed run left, so they do not pile up.
+fn remove_stale_partials(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let old = entry.metadata().ok().and_then(|m| m.modified().ok()).and_then(|t| SystemTime::now().duration_since(t).ok());
+        if name.to_string_lossy().ends_with(".partial") && old.is_some_and(|age| age > STALE_PARTIAL) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
 /// Checks the seal and returns the length of the module bytes it covers.
-fn verify(bytes: &[u8], runtime: &dyn Runtime, sample: &Sample) -> Result<usize> {
+fn check_seal(bytes: &[u8], runtime: &dyn Runtime, sample: &Sample) -> Result<usize> {
     ensure!(
         bytes.len() >= FOOTER && bytes.ends_with(MAGIC),
         "it has no seal of this suite at its end (truncated, or not written by this suite)"
@@ -112,8 +162,7 @@ fn verify(bytes: &[u8], runtime: &dyn Runtime, sample: &Sample) -> Result<usize>
     let Some(seal_start) = (bytes.len() - FOOTER).checked_sub(seal_len) else {
         bail!("its seal claims {seal_len} bytes, more than the file has");
     };
-    let seal: Seal =
-        serde_json::from_slice(&bytes[seal_start..bytes.len() - FOOTER]).context("its seal is unreadable")?;
+    let seal: Seal = serde_json::from_slice(&bytes[seal_start..bytes.len() - FOOTER]).context("its seal is unreadable")?;
     ensure!(seal.runtime == runtime.name(), "it was written by runtime `{}`", seal.runtime);
     let version = runtime.version();
     ensure!(seal.runtime_version == version, "it was written by `{}`, this is `{version}`", seal.runtime_version);
@@ -122,23 +171,81 @@ fn verify(bytes: &[u8], runtime: &dyn Runtime, sample: &Sample) -> Result<usize>
         "it was compiled from other wasm bytes than sample `{}` has now",
         sample.name
     );
+    ensure!(seal.payload_len == seal_start as u64, "it holds {seal_start} module bytes, its seal says {}", seal.payload_len);
+    let expected = mac(runtime.name(), &version, &sample.wasm_hash, &bytes[..seal_start])?;
     ensure!(
-        seal.payload_len == seal_start as u64,
-        "it holds {seal_start} module bytes, its seal says {}",
-        seal.payload_len
-    );
-    ensure!(
-        blake3::hash(&bytes[..seal_start]).to_hex().as_str() == seal.payload_blake3,
-        "its checksum does not match: the module bytes changed after they were written"
+        constant_time_eq(expected.as_bytes(), seal.mac.as_bytes()),
+        "its checksum does not match: the module bytes or the seal changed after they were written (or another key wrote it)"
     );
     Ok(seal_start)
 }
 
-fn partial_path(path: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let name = path.file_name().expect("artifact paths have a file name").to_string_lossy();
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    path.with_file_name(format!(".{name}.{}.{n}.partial", std::process::id()))
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The keyed BLAKE3 of everything the seal vouches for.
+fn mac(runtime: &str, version: &str, wasm: &blake3::Hash, payload: &[u8]) -> Result<String> {
+    let mut hasher = blake3::Hasher::new_keyed(artifact_key()?);
+    for part in [runtime.as_bytes(), version.as_bytes(), wasm.as_bytes()] {
+        hasher.update(&(part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.update(payload);
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Where the key of the seals lives: `$WRB_ARTIFACT_KEY`, else
+/// `$XDG_CONFIG_HOME/wasm-runtime-bench/artifact.key` (`~/.config/...`).
+pub fn artifact_key_file() -> PathBuf {
+    if let Some(file) = std::env::var_os("WRB_ARTIFACT_KEY").filter(|v| !v.is_empty()) {
+        return file.into();
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".config")))
+        .unwrap_or_else(|| PathBuf::from("/nonexistent"));
+    config.join("wasm-runtime-bench").join("artifact.key")
+}
+
+/// The key, made on first use (32 random bytes, a file of mode 0600 in a directory of mode
+/// 0700); a key file that others can read or write, or that another user owns, is refused.
+fn artifact_key() -> Result<&'static [u8; 32]> {
+    static KEY: OnceLock<std::result::Result<[u8; 32], String>> = OnceLock::new();
+    KEY.get_or_init(|| load_or_make_key(&artifact_key_file()).map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| anyhow::anyhow!("the key that seals AOT artifacts: {e}"))
+}
+
+fn load_or_make_key(file: &Path) -> Result<[u8; 32]> {
+    if let Some(dir) = file.parent() {
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let mut fresh = [0u8; 32];
+    fs::File::open("/dev/urandom")?.read_exact(&mut fresh)?;
+    match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).custom_flags(libc::O_NOFOLLOW).open(file) {
+        Ok(mut new) => {
+            new.write_all(&fresh)?;
+            new.sync_all()?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e).with_context(|| format!("creating {}", file.display())),
+    }
+    let mut opened = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(file)
+        .with_context(|| format!("opening {} (a symbolic link is refused)", file.display()))?;
+    let meta = opened.metadata()?;
+    ensure!(
+        meta.uid() == unsafe { libc::geteuid() } && meta.mode() & 0o077 == 0,
+        "{} must belong to this user and be readable by no one else (mode 0600)",
+        file.display()
+    );
+    let mut key = [0u8; 32];
+    opened.read_exact(&mut key).with_context(|| format!("reading {}", file.display()))?;
+    Ok(key)
 }
 
 /// One line of the size record: how big a runtime's artifact of a sample is on disk.
@@ -152,12 +259,11 @@ pub struct SizeRecord {
 /// runtime -> sample -> size.
 pub type SizeTable = BTreeMap<String, BTreeMap<String, SizeRecord>>;
 
-/// `aot-sizes.json` in the target directory (`$CARGO_TARGET_DIR`, else `target/`).
-pub fn sizes_file() -> PathBuf {
+/// The target directory (`$CARGO_TARGET_DIR`, else `target/`).
+pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"))
-        .join("aot-sizes.json")
 }
 
 /// Adds or replaces one entry of the size record at `file`, keeping the others;
@@ -165,7 +271,8 @@ pub fn sizes_file() -> PathBuf {
 pub fn record_size(file: &Path, runtime: &str, sample: &str, record: SizeRecord) -> Result<()> {
     let context = || format!("recording an artifact size in {}", file.display());
     let update = || -> Result<()> {
-        fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))?;
+        let dir = file.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir)?;
         let lock = fs::File::create(file.with_extension("lock"))?;
         lock.lock()?;
         let mut table: SizeTable = match fs::read(file) {
@@ -174,9 +281,9 @@ pub fn record_size(file: &Path, runtime: &str, sample: &str, record: SizeRecord)
             Err(e) => return Err(e.into()),
         };
         table.entry(runtime.to_string()).or_default().insert(sample.to_string(), record);
-        let partial = partial_path(file);
-        fs::write(&partial, serde_json::to_vec_pretty(&table)?)?;
-        fs::rename(&partial, file)?;
+        let mut partial = tempfile::Builder::new().prefix(".").suffix(".partial").tempfile_in(dir)?;
+        partial.write_all(&serde_json::to_vec_pretty(&table)?)?;
+        partial.persist(file)?;
         Ok(())
     };
     update().with_context(context)

@@ -1,7 +1,9 @@
-//! wasm-runtime-bench: the samples, the runtime adapters, and the steps the benches
-//! time (compile, instantiate, execute, JIT, AOT compile, AOT execute, WASI).
+//! wasm-runtime-bench: the samples, the runtime adapters, the steps the benches time
+//! (compile, instantiate, execute, JIT, AOT compile, AOT verify, AOT execute, WASI), the
+//! benches' shared loop (`harness`) and the summary report.
 
 pub mod artifact;
+pub mod harness;
 pub mod proposal;
 pub mod report;
 pub mod runtime;

@@ -61,3 +61,21 @@ impl fmt::Display for Proposal {
         })
     }
 }
+
+/// The (module, name) pairs `wasm` imports; empty if it does not parse.
+pub fn imports(wasm: &[u8]) -> Vec<(String, String)> {
+    use wasmparser::{Parser, Payload};
+    let mut imports = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::ImportSection(reader)) => {
+                for import in reader.into_imports().flatten() {
+                    imports.push((import.module.to_string(), import.name.to_string()));
+                }
+            }
+            Ok(_) => {}
+            Err(_) => return Vec::new(),
+        }
+    }
+    imports
+}

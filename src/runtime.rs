@@ -6,7 +6,6 @@ use crate::proposal::Proposal;
 use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Value};
-use crate::wasi::{WasiCommand, WasiOutput, WasiSample};
 use anyhow::Result;
 use std::path::Path;
 
@@ -17,9 +16,8 @@ pub trait Runtime {
     /// Everything that decides whether an AOT artifact of this runtime can be loaded.
     fn version(&self) -> String;
 
-    /// Why this runtime cannot take part in `step`, or `None` if it can. A runtime
-    /// without WASI (`compile_wasi`) gives its reason for `Step::Wasi` and `Step::WasiRun`.
-    fn unsupported(&self, _step: Step) -> Option<&'static str> {
+    /// Why this runtime cannot take part in `step`, or `None` if it can.
+    fn unsupported(&self, _step: Step) -> Option<String> {
         None
     }
 
@@ -45,7 +43,7 @@ pub trait Runtime {
     /// compile or load modules in a loop take one per iteration, outside the timed
     /// region: an engine may keep the code of every module it made (Wasmer's does,
     /// until the engine is dropped), and thousands of them exhaust the process's mappings.
-    fn renew(&self) -> Box<dyn Runtime>;
+    fn renew(&self) -> Result<Box<dyn Runtime>>;
 
     /// Parse, validate and compile the sample's bytes.
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>>;
@@ -59,27 +57,28 @@ pub trait Runtime {
         anyhow::bail!("{} has no compiled artifact to load", self.name())
     }
 
-    /// Load a checked artifact stored at `path`, whose first bytes are `module_bytes`
-    /// (what `Module::serialize` wrote). Runtimes that load code from a file themselves
-    /// (Lucet's shared objects) open `path`; the others deserialize the bytes.
+    /// Load the module that `Module::serialize` wrote into the file at `path`, the way an
+    /// embedder of this runtime loads a stored module: its own file loader where it has
+    /// one (Wasmtime's `deserialize_file`, Wasmer's `deserialize_from_file`, Lucet's
+    /// `dlopen`), else reading the file and deserializing.
     ///
     /// # Safety
-    /// As for `deserialize`.
-    unsafe fn load_artifact(&self, _path: &Path, module_bytes: Vec<u8>) -> Result<Box<dyn Module>> {
-        unsafe { self.deserialize(module_bytes) }
+    /// As for `deserialize`: the artifact store hands over only a private copy of checked bytes.
+    unsafe fn load_artifact(&self, path: &Path) -> Result<Box<dyn Module>> {
+        let bytes = std::fs::read(path)?;
+        unsafe { self.deserialize(bytes) }
+    }
+
+    /// A runtime that times its own steps in another process (V8 in Node.js).
+    fn self_timed(&self) -> Option<&dyn SelfTimed> {
+        None
     }
 
     /// Parse, validate and compile a WASI command for this runtime's WASI implementation.
-    fn compile_wasi(&self, _sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+    #[cfg(feature = "wasi")]
+    fn compile_wasi(&self, _sample: &crate::wasi::WasiSample) -> Result<Box<dyn crate::wasi::WasiModule>> {
         anyhow::bail!("{} offers no WASI", self.name())
     }
-}
-
-/// A compiled WASI command.
-pub trait WasiModule {
-    /// A new instance with a new WASI context for `command`, run from `_start` to its
-    /// exit (a `proc_exit` is an exit, not an error; a trap is an error).
-    fn run(&self, command: &WasiCommand) -> Result<WasiOutput>;
 }
 
 pub trait Module {
@@ -94,6 +93,41 @@ pub trait Module {
 }
 
 pub trait Instance {
-    /// One call of the bound export.
-    fn call(&mut self, arg: Value) -> Result<Value>;
+    /// One call of the bound export; `None` when it returns nothing.
+    fn call(&mut self, args: &[Value]) -> Result<Option<Value>>;
+}
+
+/// A runtime measured by itself: it runs `iters` iterations of a step and returns the time
+/// they took by its own clock, every iteration's outcome checked.
+pub trait SelfTimed {
+    fn time(&self, step: Step, sample: &Sample, iters: u64) -> Result<std::time::Duration>;
+}
+
+/// A runtime that could not start in this process (its engine failed to configure, its
+/// library is missing): every step skips it with the reason.
+pub struct Unavailable {
+    pub name: &'static str,
+    pub reason: String,
+}
+
+impl Runtime for Unavailable {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn version(&self) -> String {
+        format!("unavailable: {}", self.reason)
+    }
+
+    fn unsupported(&self, _step: Step) -> Option<String> {
+        Some(self.reason.clone())
+    }
+
+    fn renew(&self) -> Result<Box<dyn Runtime>> {
+        anyhow::bail!("{}", self.reason)
+    }
+
+    fn compile(&self, _sample: &Sample) -> Result<Box<dyn Module>> {
+        anyhow::bail!("{}", self.reason)
+    }
 }

@@ -1,18 +1,50 @@
-//! The samples: the committed `.wasm` files under `samples/` and what
-//! `samples/manifest.toml` says of each (export, argument, expected result).
+//! The samples: `.wasm` files and what a manifest says of each (export, arguments,
+//! expected result). The committed ones are `samples/manifest.toml`; a user's manifest
+//! anywhere else (`$WRB_SAMPLES`) replaces or joins them.
 
 use crate::proposal::Proposal;
-use crate::value::{Export, Value};
-use anyhow::{Context, Result, ensure};
+use crate::value::{Export, ValType, Value};
+use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+
+/// What a call of the export must give.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Expect {
+    /// Exactly this result (`None`: the export returns nothing).
+    Exactly(Option<Value>),
+    /// Any result: only a trap is a failure (a user's module that names no expected value).
+    NoTrap,
+}
+
+impl Expect {
+    #[inline]
+    pub fn accepts(&self, got: &Option<Value>) -> bool {
+        match self {
+            Expect::Exactly(expected) => got == expected,
+            Expect::NoTrap => true,
+        }
+    }
+}
+
+impl std::fmt::Display for Expect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expect::Exactly(Some(value)) => write!(f, "{value}"),
+            Expect::Exactly(None) => f.write_str("no result"),
+            Expect::NoTrap => f.write_str("any result"),
+        }
+    }
+}
 
 pub struct Sample {
     pub name: String,
     pub wasm: Vec<u8>,
+    /// The file the bytes were read from, if any.
+    pub file: Option<PathBuf>,
     pub export: Export,
-    pub arg: Value,
-    pub expected: Value,
+    pub args: Vec<Value>,
+    pub expected: Expect,
     /// Identifies these exact bytes (BLAKE3); AOT artifacts are keyed on it.
     pub wasm_hash: blake3::Hash,
     /// The post-MVP proposals the module needs.
@@ -20,22 +52,66 @@ pub struct Sample {
 }
 
 impl Sample {
-    pub fn new(name: &str, wasm: Vec<u8>, export: &str, arg: Value, expected: Value) -> Sample {
-        Sample {
+    /// A sample calling `export` with `args`, which must return `expected`; the export's
+    /// signature is that of the arguments and the expected value.
+    pub fn new(name: &str, wasm: Vec<u8>, export: &str, args: &[Value], expected: Value) -> Sample {
+        let export = Export::of(export, args, Some(expected.ty()));
+        Sample::with(name, wasm, export, args.to_vec(), Expect::Exactly(Some(expected))).expect("a valid sample name")
+    }
+
+    /// A sample with every part given; the name must be one `check_name` accepts.
+    pub fn with(name: &str, wasm: Vec<u8>, export: Export, args: Vec<Value>, expected: Expect) -> Result<Sample> {
+        check_name(name)?;
+        Ok(Sample {
             name: name.to_string(),
             wasm_hash: blake3::hash(&wasm),
             proposals: Proposal::needed_by(&wasm),
             wasm,
-            export: Export { name: export.to_string(), param: arg.ty(), result: expected.ty() },
-            arg,
+            file: None,
+            export,
+            args,
             expected,
-        }
+        })
     }
+}
+
+/// Sample names become file names and benchmark ids: letters, digits, `-`, `_` and `.`
+/// (not first), at most 64 characters.
+pub fn check_name(name: &str) -> Result<()> {
+    ensure!(
+        !name.is_empty()
+            && name.len() <= 64
+            && !name.starts_with('.')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+        "sample name `{name}` must be 1 to 64 letters, digits, `-`, `_` or `.` (not first): it names files and benchmark ids"
+    );
+    Ok(())
+}
+
+/// `relative` inside `dir`: no absolute path, no `..`, and no symbolic link leading out of
+/// `dir` (checked on the resolved path). Returns the resolved path.
+pub fn inside(dir: &Path, relative: &str) -> Result<PathBuf> {
+    let path = Path::new(relative);
+    ensure!(
+        !relative.is_empty() && path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)),
+        "`{relative}` must be a relative path inside {} (no absolute path, no `..`)",
+        dir.display()
+    );
+    let root = dir.canonicalize().with_context(|| format!("resolving {}", dir.display()))?;
+    let resolved = root.join(path).canonicalize().with_context(|| format!("resolving {}", root.join(path).display()))?;
+    ensure!(
+        resolved.starts_with(&root),
+        "`{relative}` leads out of {} (to {}) through a symbolic link",
+        root.display(),
+        resolved.display()
+    );
+    Ok(resolved)
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Manifest {
+    #[serde(default)]
     sample: Vec<Entry>,
     /// The WASI commands (see `crate::wasi`).
     #[serde(default)]
@@ -47,13 +123,16 @@ pub(crate) fn read_manifest(path: &Path) -> Result<Manifest> {
     toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-/// Sample names become file names and benchmark ids.
-pub(crate) fn check_name(manifest: &Path, name: &str, taken: &[&str]) -> Result<()> {
-    ensure!(
-        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
-        "{}: sample name `{name}` must be letters, digits, `-` and `_` (it names files and benchmark ids)",
-        manifest.display()
-    );
+/// The directory a manifest's paths are relative to.
+pub(crate) fn manifest_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
+}
+
+pub(crate) fn check_unique(manifest: &Path, name: &str, taken: &[&str]) -> Result<()> {
+    check_name(name).with_context(|| manifest.display().to_string())?;
     ensure!(!taken.contains(&name), "{}: sample `{name}` is listed twice", manifest.display());
     Ok(())
 }
@@ -63,32 +142,151 @@ pub(crate) fn check_name(manifest: &Path, name: &str, taken: &[&str]) -> Result<
 struct Entry {
     name: String,
     file: String,
+    #[serde(default)]
     #[allow(dead_code)]
     description: String,
+    #[serde(default = "default_export")]
     export: String,
-    arg: Value,
-    expected: Value,
+    /// One argument (`arg = { i32 = 5 }`) or several (`args = [...]`), or none.
+    arg: Option<Value>,
+    #[serde(default)]
+    args: Vec<Value>,
+    /// What the call returns; without it, only a trap is a failure.
+    expected: Option<Value>,
+}
+
+fn default_export() -> String {
+    "run".to_string()
 }
 
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
 }
 
-/// Every sample of `samples/manifest.toml`, with its bytes read from disk.
+/// The committed manifest.
+pub fn committed_manifest() -> PathBuf {
+    samples_dir().join("manifest.toml")
+}
+
+/// The manifests this run reads: `$WRB_SAMPLES` (a user's manifest, paths relative to it)
+/// instead of the committed one, or beside it when `$WRB_SAMPLES_JOIN` is set.
+pub fn manifests() -> Vec<PathBuf> {
+    match std::env::var_os("WRB_SAMPLES").filter(|v| !v.is_empty()) {
+        Some(user) if std::env::var_os("WRB_SAMPLES_JOIN").is_some_and(|v| !v.is_empty() && v != "0") => {
+            vec![committed_manifest(), PathBuf::from(user)]
+        }
+        Some(user) => vec![PathBuf::from(user)],
+        None => vec![committed_manifest()],
+    }
+}
+
+/// Every sample of this run's manifests, with its bytes read from disk.
 pub fn load_samples() -> Result<Vec<Sample>> {
-    load_manifest(&samples_dir().join("manifest.toml"))
+    let mut samples: Vec<Sample> = Vec::new();
+    for manifest in manifests() {
+        for sample in load_manifest(&manifest)? {
+            ensure!(
+                !samples.iter().any(|s| s.name == sample.name),
+                "sample `{}` of {} is also in an earlier manifest",
+                sample.name,
+                manifest.display()
+            );
+            samples.push(sample);
+        }
+    }
+    Ok(samples)
 }
 
 pub fn load_manifest(path: &Path) -> Result<Vec<Sample>> {
     let manifest = read_manifest(path)?;
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = manifest_dir(path);
     let mut samples: Vec<Sample> = Vec::new();
     for entry in manifest.sample {
-        check_name(path, &entry.name, &samples.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
-        let file = dir.join(&entry.file);
-        let wasm = std::fs::read(&file)
-            .with_context(|| format!("sample `{}`: reading {} (rebuild with wasm-sample/build.sh)", entry.name, file.display()))?;
-        samples.push(Sample::new(&entry.name, wasm, &entry.export, entry.arg, entry.expected));
+        check_unique(path, &entry.name, &samples.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
+        let context = || format!("{}: sample `{}`", path.display(), entry.name);
+        let file = inside(dir, &entry.file).with_context(context)?;
+        let wasm = std::fs::read(&file).with_context(|| format!("{}: reading {}", context(), file.display()))?;
+        let args = match (entry.arg, entry.args.is_empty()) {
+            (Some(_), false) => bail!("{}: give `arg` or `args`, not both", context()),
+            (Some(arg), true) => vec![arg],
+            (None, _) => entry.args,
+        };
+        let export = match export_signature(&wasm, &entry.export) {
+            Some(export) => export,
+            // Not in the module (or not a function): the runtimes say so at instantiation.
+            None => Export::of(&entry.export, &args, entry.expected.map(|v| v.ty())),
+        };
+        let expected = match entry.expected {
+            Some(value) => {
+                ensure!(
+                    export.result == Some(value.ty()),
+                    "{}: `expected` is {value}, but export {export} returns {}",
+                    context(),
+                    export.result.map_or("nothing".into(), |r| r.to_string())
+                );
+                Expect::Exactly(Some(value))
+            }
+            None if export.result.is_none() => Expect::Exactly(None),
+            None => Expect::NoTrap,
+        };
+        let mut sample = Sample::with(&entry.name, wasm, export, args, expected).with_context(context)?;
+        sample.file = Some(file);
+        samples.push(sample);
     }
     Ok(samples)
+}
+
+/// The parameters and result of the function `name` exports, read from the module;
+/// `None` if the module does not parse, has no such function export, or the function
+/// returns more than one value.
+pub fn export_signature(wasm: &[u8], name: &str) -> Option<Export> {
+    use wasmparser::{ExternalKind, Parser, Payload, TypeRef, ValType as W};
+    let mut types = Vec::new();
+    let mut functions: Vec<u32> = Vec::new();
+    let mut exported = None;
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload.ok()? {
+            Payload::TypeSection(reader) => {
+                for ty in reader.into_iter_err_on_gc_types() {
+                    types.push(ty.ok()?);
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    if let TypeRef::Func(ty) = import.ok()?.ty {
+                        functions.push(ty);
+                    }
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for ty in reader {
+                    functions.push(ty.ok()?);
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for export in reader {
+                    let export = export.ok()?;
+                    if export.name == name && export.kind == ExternalKind::Func {
+                        exported = Some(export.index);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let ty = types.get(*functions.get(exported? as usize)? as usize)?;
+    let convert = |t: &W| match t {
+        W::I32 => Some(ValType::I32),
+        W::I64 => Some(ValType::I64),
+        W::F32 => Some(ValType::F32),
+        W::F64 => Some(ValType::F64),
+        _ => None,
+    };
+    let params = ty.params().iter().map(convert).collect::<Option<Vec<_>>>()?;
+    let result = match ty.results() {
+        [] => None,
+        [one] => Some(convert(one)?),
+        _ => return None,
+    };
+    Some(Export { name: name.to_string(), params, result })
 }

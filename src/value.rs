@@ -1,9 +1,9 @@
-//! The values a sample's export takes and returns, and their wasm types.
+//! The values an export takes and returns, their wasm types, and an export's signature.
 
 use serde::Deserialize;
 use std::fmt;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ValType {
     I32,
     I64,
@@ -11,7 +11,7 @@ pub enum ValType {
     F64,
 }
 
-/// A wasm value as the manifest writes it: `{ i32 = 20 }`, `{ f64 = -0.16907 }`.
+/// A wasm value as a manifest writes it: `{ i32 = 20 }`, `{ f64 = -0.16907 }`.
 #[derive(Clone, Copy, Debug, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Value {
@@ -30,19 +30,49 @@ impl Value {
             Value::F64(_) => ValType::F64,
         }
     }
+
+    /// The value's bits, zero-extended: how values cross the C and JSON boundaries exactly.
+    pub fn bits(self) -> u64 {
+        match self {
+            Value::I32(v) => v as u32 as u64,
+            Value::I64(v) => v as u64,
+            Value::F32(v) => v.to_bits() as u64,
+            Value::F64(v) => v.to_bits(),
+        }
+    }
+
+    pub fn from_bits(ty: ValType, bits: u64) -> Value {
+        match ty {
+            ValType::I32 => Value::I32(bits as u32 as i32),
+            ValType::I64 => Value::I64(bits as i64),
+            ValType::F32 => Value::F32(f32::from_bits(bits as u32)),
+            ValType::F64 => Value::F64(f64::from_bits(bits)),
+        }
+    }
+
+    /// `i32:5`, `i64:-1`, `f32:1.5`, `f64:0x3ff0000000000000` (bits): the command line's form.
+    pub fn parse(text: &str) -> anyhow::Result<Value> {
+        let (ty, number) =
+            text.split_once(':').ok_or_else(|| anyhow::anyhow!("`{text}`: write a value as TYPE:NUMBER, e.g. i32:5"))?;
+        let bits = |n: &str| u64::from_str_radix(n.trim_start_matches("0x"), 16);
+        let parsed = match ty {
+            "i32" => number.parse().map(Value::I32).ok(),
+            "i64" => number.parse().map(Value::I64).ok(),
+            "f32" if number.starts_with("0x") => bits(number).ok().map(|b| Value::from_bits(ValType::F32, b)),
+            "f64" if number.starts_with("0x") => bits(number).ok().map(|b| Value::from_bits(ValType::F64, b)),
+            "f32" => number.parse().map(Value::F32).ok(),
+            "f64" => number.parse().map(Value::F64).ok(),
+            _ => anyhow::bail!("`{text}`: the type must be i32, i64, f32 or f64"),
+        };
+        parsed.ok_or_else(|| anyhow::anyhow!("`{text}`: `{number}` is not a {ty}"))
+    }
 }
 
 /// Bit-for-bit equality: wasm floats are deterministic, so every correct runtime
 /// returns exactly the bits native code does.
 impl PartialEq for Value {
     fn eq(&self, other: &Self) -> bool {
-        match (*self, *other) {
-            (Value::I32(a), Value::I32(b)) => a == b,
-            (Value::I64(a), Value::I64(b)) => a == b,
-            (Value::F32(a), Value::F32(b)) => a.to_bits() == b.to_bits(),
-            (Value::F64(a), Value::F64(b)) => a.to_bits() == b.to_bits(),
-            _ => false,
-        }
+        self.ty() == other.ty() && self.bits() == other.bits()
     }
 }
 
@@ -68,84 +98,110 @@ impl fmt::Display for ValType {
     }
 }
 
-/// A Rust type that stands for one wasm value type; adapters use it to call
-/// typed functions without boxing.
-pub trait WasmValue: Copy + 'static {
-    const TYPE: ValType;
-    fn from_value(value: Value) -> Option<Self>;
-    fn into_value(self) -> Value;
-}
-
-macro_rules! wasm_value {
-    ($($rust:ty => $variant:ident),*) => {$(
-        impl WasmValue for $rust {
-            const TYPE: ValType = ValType::$variant;
-            #[inline]
-            fn from_value(value: Value) -> Option<Self> {
-                match value {
-                    Value::$variant(v) => Some(v),
-                    _ => None,
-                }
-            }
-            #[inline]
-            fn into_value(self) -> Value {
-                Value::$variant(self)
-            }
-        }
-    )*};
-}
-wasm_value!(i32 => I32, i64 => I64, f32 => F32, f64 => F64);
-
-/// What a sample calls: an export taking one value and returning one.
-#[derive(Clone, Debug)]
+/// What the suite calls: an export taking any number of values and returning one or none.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Export {
     pub name: String,
-    pub param: ValType,
-    pub result: ValType,
+    pub params: Vec<ValType>,
+    pub result: Option<ValType>,
+}
+
+impl Export {
+    /// An export whose signature is that of these arguments and this result.
+    pub fn of(name: &str, args: &[Value], result: Option<ValType>) -> Export {
+        Export { name: name.to_string(), params: args.iter().map(|a| a.ty()).collect(), result }
+    }
 }
 
 impl fmt::Display for Export {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` ({}) -> {}", self.name, self.param, self.result)
+        let params: Vec<String> = self.params.iter().map(|p| p.to_string()).collect();
+        let result = self.result.map_or("()".to_string(), |r| r.to_string());
+        write!(f, "`{}` ({}) -> {result}", self.name, params.join(", "))
     }
 }
 
-/// Runs `$bind::<P, R>($args)`, or the macro `$callback!(P, R)`, with `P` and `R` the Rust
-/// types of `$export`'s parameter and result. Adapters bind typed functions this way (no
-/// boxed values per call) with one generic function instead of a case per signature.
+/// The one parameter or result of a typed call, or none: `()`, `i32`, `i64`, `f32`, `f64`.
+/// Adapters bind typed functions with it (no boxed values per call) and fall back to
+/// their runtime's untyped call for every other signature.
+pub trait Typed: Copy + 'static {
+    const TYPE: Option<ValType>;
+    fn from_args(args: &[Value]) -> anyhow::Result<Self>;
+    fn into_result(self) -> Option<Value>;
+}
+
+impl Typed for () {
+    const TYPE: Option<ValType> = None;
+    #[inline]
+    fn from_args(args: &[Value]) -> anyhow::Result<()> {
+        anyhow::ensure!(args.is_empty(), "the export takes no arguments, got {}", args.len());
+        Ok(())
+    }
+    #[inline]
+    fn into_result(self) -> Option<Value> {
+        None
+    }
+}
+
+macro_rules! typed {
+    ($($rust:ty => $variant:ident),*) => {$(
+        impl Typed for $rust {
+            const TYPE: Option<ValType> = Some(ValType::$variant);
+            #[inline]
+            fn from_args(args: &[Value]) -> anyhow::Result<Self> {
+                match args {
+                    [Value::$variant(v)] => Ok(*v),
+                    _ => anyhow::bail!("the export takes one {}, got {args:?}", ValType::$variant),
+                }
+            }
+            #[inline]
+            fn into_result(self) -> Option<Value> {
+                Some(Value::$variant(self))
+            }
+        }
+    )*};
+}
+typed!(i32 => I32, i64 => I64, f32 => F32, f64 => F64);
+
+/// Runs `$bind::<P, R>($args)` with `P` and `R` the `Typed` types of `$export`'s one
+/// parameter (or none) and result (or none); for any other signature, evaluates `$untyped`.
 #[macro_export]
 macro_rules! with_signature {
-    ($export:expr, $bind:ident ( $($arg:expr),* $(,)? )) => {{
+    (@params $export:expr, $callback:ident, $untyped:expr) => {{
+        use $crate::value::ValType::*;
+        match $export.params.as_slice() {
+            [] => $crate::with_signature!(@result $export, $callback, ()),
+            [I32] => $crate::with_signature!(@result $export, $callback, i32),
+            [I64] => $crate::with_signature!(@result $export, $callback, i64),
+            [F32] => $crate::with_signature!(@result $export, $callback, f32),
+            [F64] => $crate::with_signature!(@result $export, $callback, f64),
+            _ => $untyped,
+        }
+    }};
+    (@result $export:expr, $callback:ident, $p:ty) => {{
+        match $export.result {
+            None => $callback!($p, ()),
+            Some(I32) => $callback!($p, i32),
+            Some(I64) => $callback!($p, i64),
+            Some(F32) => $callback!($p, f32),
+            Some(F64) => $callback!($p, f64),
+        }
+    }};
+    ($export:expr, $bind:ident ( $($arg:expr),* $(,)? ), $untyped:expr) => {{
         macro_rules! typed_bind {
             ($p:ty, $r:ty) => { $bind::<$p, $r>($($arg),*) };
         }
-        $crate::with_signature!($export, typed_bind!)
+        $crate::with_signature!(@params $export, typed_bind, $untyped)
     }};
-    ($export:expr, $callback:ident !) => {{
-        use $crate::value::ValType::*;
-        match ($export.param, $export.result) {
-            (I32, I32) => $callback!(i32, i32),
-            (I32, I64) => $callback!(i32, i64),
-            (I32, F32) => $callback!(i32, f32),
-            (I32, F64) => $callback!(i32, f64),
-            (I64, I32) => $callback!(i64, i32),
-            (I64, I64) => $callback!(i64, i64),
-            (I64, F32) => $callback!(i64, f32),
-            (I64, F64) => $callback!(i64, f64),
-            (F32, I32) => $callback!(f32, i32),
-            (F32, I64) => $callback!(f32, i64),
-            (F32, F32) => $callback!(f32, f32),
-            (F32, F64) => $callback!(f32, f64),
-            (F64, I32) => $callback!(f64, i32),
-            (F64, I64) => $callback!(f64, i64),
-            (F64, F32) => $callback!(f64, f32),
-            (F64, F64) => $callback!(f64, f64),
-        }
+    ($export:expr, $callback:ident !, $untyped:expr) => {{
+        $crate::with_signature!(@params $export, $callback, $untyped)
     }};
 }
 
-/// The argument as the Rust type `P` stands for, or an error naming both types.
+/// Checks untyped arguments against an export's parameters.
 #[inline]
-pub fn arg_as<P: WasmValue>(arg: Value) -> anyhow::Result<P> {
-    P::from_value(arg).ok_or_else(|| anyhow::anyhow!("argument {arg} is not a {}", P::TYPE))
+pub fn check_args(export: &Export, args: &[Value]) -> anyhow::Result<()> {
+    let same = args.len() == export.params.len() && args.iter().zip(&export.params).all(|(a, p)| a.ty() == *p);
+    anyhow::ensure!(same, "export {export} called with {args:?}");
+    Ok(())
 }

@@ -1,43 +1,62 @@
-//! The WASI samples (`[[wasi]]` in `samples/manifest.toml`): WASI commands built for
-//! wasm32-wasip1, each with the one host directory it may see (preopened as `/input`),
-//! its arguments and the stdout it must print; and what a run of one gives back.
+//! The WASI samples (`[[wasi]]` in a manifest): WASI commands built for wasm32-wasip1,
+//! each with the one host directory it may see, its arguments and the output it must
+//! print; what a run of one gets and gives; and the benchmark protocol's `bench.start`
+//! and `bench.end` markers.
 
 use crate::proposal::Proposal;
-use crate::sample::{check_name, read_manifest, samples_dir};
-use anyhow::{Context, Result};
+use crate::sample::{check_unique, inside, manifest_dir, manifests, read_manifest};
+use anyhow::{Context, Result, ensure};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-/// Where every runtime mounts the sample's directory in the guest.
+/// Where the runtimes mount a sample's directory in the guest, unless its manifest entry
+/// says otherwise.
 pub const GUEST_DIR: &str = "/input";
 
 pub struct WasiSample {
     pub name: String,
     pub wasm: Vec<u8>,
+    pub file: Option<PathBuf>,
     /// The post-MVP proposals the module needs.
     pub proposals: Vec<Proposal>,
-    /// The host directory preopened as `GUEST_DIR`, the only one the guest sees.
+    /// The host directory preopened as `guest_dir`, the only one the guest sees.
     pub preopen: PathBuf,
+    pub guest_dir: String,
     /// argv after the program name.
     pub args: Vec<String>,
-    pub expected_stdout: Vec<u8>,
+    /// What the command must print; `None`: not checked (only the exit code is).
+    pub expected_stdout: Option<Vec<u8>>,
+    pub expected_stderr: Option<Vec<u8>>,
+    /// Whether the module imports `bench.start` and `bench.end`: its execute time is
+    /// then the time between the two.
+    pub markers: bool,
 }
 
 impl WasiSample {
-    /// The command as the manifest gives it.
+    /// The command as the manifest gives it, with fresh markers.
     pub fn command(&self) -> WasiCommand<'_> {
-        WasiCommand { program: &self.name, args: &self.args, preopen: &self.preopen }
+        WasiCommand {
+            program: &self.name,
+            args: &self.args,
+            preopen: &self.preopen,
+            guest_dir: &self.guest_dir,
+            markers: Arc::new(Markers::default()),
+        }
     }
 }
 
-/// What a guest gets: `program` as argv[0] then `args`, `preopen` mounted at
-/// `GUEST_DIR` (read-only where the runtime can), no environment variables, an empty
-/// stdin, and stdout and stderr captured in memory.
-#[derive(Clone, Copy)]
+/// What a guest gets: `program` as argv[0] then `args`, `preopen` mounted at `guest_dir`
+/// (read-only where the runtime can), no environment variables, an empty stdin, stdout
+/// and stderr captured in memory, and `bench.start`/`bench.end` recording into `markers`.
+#[derive(Clone)]
 pub struct WasiCommand<'a> {
     pub program: &'a str,
     pub args: &'a [String],
     pub preopen: &'a Path,
+    pub guest_dir: &'a str,
+    pub markers: Arc<Markers>,
 }
 
 impl WasiCommand<'_> {
@@ -55,42 +74,183 @@ pub struct WasiOutput {
     pub stderr: Vec<u8>,
 }
 
+/// A finished run whose instance, context and pipes are still alive: `output` collects
+/// what the guest printed and frees the rest, after the clock has stopped.
+pub struct WasiRan {
+    pub exit_code: i32,
+    collect: Box<dyn FnOnce() -> (Vec<u8>, Vec<u8>)>,
+}
+
+impl WasiRan {
+    pub fn new(exit_code: i32, collect: impl FnOnce() -> (Vec<u8>, Vec<u8>) + 'static) -> WasiRan {
+        WasiRan { exit_code, collect: Box::new(collect) }
+    }
+
+    pub fn output(self) -> WasiOutput {
+        let (stdout, stderr) = (self.collect)();
+        WasiOutput { exit_code: self.exit_code, stdout, stderr }
+    }
+}
+
+/// A compiled WASI command.
+#[cfg(feature = "wasi")]
+pub trait WasiModule {
+    /// A new instance with a new WASI context for `command`, run from `_start` to its
+    /// exit (a `proc_exit` is an exit, not an error; a trap is an error).
+    fn run(&self, command: &WasiCommand) -> Result<WasiRan>;
+}
+
+/// The benchmark protocol's markers: a guest calls `bench.start` and then `bench.end`,
+/// once each; the time between them is its own measure of its work. Each call reads the
+/// host's monotonic clock first.
+#[derive(Default)]
+pub struct Markers {
+    state: Mutex<MarkerState>,
+}
+
+#[derive(Default)]
+struct MarkerState {
+    started: Option<Instant>,
+    measured: Option<Duration>,
+    misuse: Option<String>,
+}
+
+impl Markers {
+    pub fn start(&self) {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.started.is_some() || state.measured.is_some() {
+            state.misuse.get_or_insert_with(|| "the guest called bench.start twice".into());
+        }
+        state.started = Some(now);
+    }
+
+    pub fn end(&self) {
+        let now = Instant::now();
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        match state.started.take() {
+            Some(started) if state.measured.is_none() => state.measured = Some(now - started),
+            Some(_) => {
+                state.misuse.get_or_insert_with(|| "the guest called bench.end twice".into());
+            }
+            None => {
+                state.misuse.get_or_insert_with(|| "the guest called bench.end without bench.start".into());
+            }
+        }
+    }
+
+    /// The time between the two markers, or why there is none.
+    pub fn measured(&self) -> Result<Duration> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(misuse) = &state.misuse {
+            anyhow::bail!("{misuse}");
+        }
+        match (state.measured, state.started) {
+            (Some(measured), None) => Ok(measured),
+            (None, Some(_)) => anyhow::bail!("the guest called bench.start but never bench.end"),
+            _ => anyhow::bail!("the guest never called bench.start"),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WasiEntry {
     name: String,
     file: String,
+    #[serde(default)]
     #[allow(dead_code)]
     description: String,
-    preopen: String,
+    /// The directory to preopen; by default the manifest's own.
+    preopen: Option<String>,
+    /// Where the guest sees it: `/input` unless told (`.` for Sightglass modules).
+    guest_dir: Option<String>,
+    #[serde(default)]
     args: Vec<String>,
-    stdout: String,
+    /// Files holding the exact expected stdout / stderr.
+    stdout: Option<String>,
+    stderr: Option<String>,
 }
 
-/// Every WASI sample of `samples/manifest.toml`, with its files read from disk.
+/// Every WASI sample of this run's manifests, with its files read from disk.
 pub fn load_wasi_samples() -> Result<Vec<WasiSample>> {
-    load_wasi_manifest(&samples_dir().join("manifest.toml"))
+    let mut samples: Vec<WasiSample> = Vec::new();
+    for manifest in manifests() {
+        for sample in load_wasi_manifest(&manifest)? {
+            ensure!(
+                !samples.iter().any(|s| s.name == sample.name),
+                "WASI sample `{}` of {} is also in an earlier manifest",
+                sample.name,
+                manifest.display()
+            );
+            samples.push(sample);
+        }
+    }
+    Ok(samples)
 }
 
 pub fn load_wasi_manifest(path: &Path) -> Result<Vec<WasiSample>> {
-    let dir = path.parent().unwrap_or(Path::new("."));
+    let dir = manifest_dir(path);
     let mut samples: Vec<WasiSample> = Vec::new();
     for entry in read_manifest(path)?.wasi {
-        check_name(path, &entry.name, &samples.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
-        let read = |file: &str| {
-            std::fs::read(dir.join(file)).with_context(|| format!("WASI sample `{}`: reading {}", entry.name, dir.join(file).display()))
+        check_unique(path, &entry.name, &samples.iter().map(|s| s.name.as_str()).collect::<Vec<_>>())?;
+        let context = || format!("{}: WASI sample `{}`", path.display(), entry.name);
+        let read = |file: &str| -> Result<(PathBuf, Vec<u8>)> {
+            let path = inside(dir, file).with_context(context)?;
+            let bytes = std::fs::read(&path).with_context(|| format!("{}: reading {}", context(), path.display()))?;
+            Ok((path, bytes))
         };
-        let preopen = dir.join(&entry.preopen);
-        anyhow::ensure!(preopen.is_dir(), "WASI sample `{}`: {} is not a directory", entry.name, preopen.display());
-        let wasm = read(&entry.file)?;
-        samples.push(WasiSample {
-            proposals: Proposal::needed_by(&wasm),
+        let preopen = match &entry.preopen {
+            Some(preopen) => inside(dir, preopen).with_context(context)?,
+            None => dir.canonicalize().with_context(context)?,
+        };
+        ensure!(preopen.is_dir(), "{}: {} is not a directory", context(), preopen.display());
+        let (file, wasm) = read(&entry.file)?;
+        samples.push(WasiSample::new(
+            &entry.name,
             wasm,
-            expected_stdout: read(&entry.stdout)?,
-            preopen: preopen.canonicalize()?,
-            args: entry.args,
-            name: entry.name,
-        });
+            Some(file),
+            preopen,
+            entry.guest_dir.unwrap_or_else(|| GUEST_DIR.into()),
+            entry.args,
+            entry.stdout.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
+            entry.stderr.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
+        )?);
     }
     Ok(samples)
+}
+
+impl WasiSample {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: &str,
+        wasm: Vec<u8>,
+        file: Option<PathBuf>,
+        preopen: PathBuf,
+        guest_dir: String,
+        args: Vec<String>,
+        expected_stdout: Option<Vec<u8>>,
+        expected_stderr: Option<Vec<u8>>,
+    ) -> Result<WasiSample> {
+        crate::sample::check_name(name)?;
+        Ok(WasiSample {
+            name: name.to_string(),
+            proposals: Proposal::needed_by(&wasm),
+            markers: imports_markers(&wasm),
+            wasm,
+            file,
+            preopen,
+            guest_dir,
+            args,
+            expected_stdout,
+            expected_stderr,
+        })
+    }
+}
+
+/// Whether the module imports the benchmark protocol's `bench.start` and `bench.end`.
+pub fn imports_markers(wasm: &[u8]) -> bool {
+    let imports = crate::proposal::imports(wasm);
+    imports.iter().any(|(module, name)| module == "bench" && name == "start")
+        && imports.iter().any(|(module, name)| module == "bench" && name == "end")
 }

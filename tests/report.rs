@@ -1,13 +1,27 @@
 //! The report, built from a small committed fixture of Criterion output with known values
-//! (`tests/fixtures/`): its cells, its notes on missing and corrupt results, baselines.
+//! and the record of the run that made it (`tests/fixtures/criterion/runs/fixture/`): its
+//! cells, what it shows for failures, skips and stale files, its notes, baselines.
 
 use std::path::{Path, PathBuf};
 use wasm_runtime_bench::artifact::read_sizes;
-use wasm_runtime_bench::report::results::{Verdict, collect};
+use wasm_runtime_bench::harness::run::RunDir;
+use wasm_runtime_bench::report::results::{Results, Verdict, collect};
 use wasm_runtime_bench::report::{self, Cell, Context, Table};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn criterion() -> PathBuf {
+    fixtures().join("criterion")
+}
+
+fn fixture_run() -> RunDir {
+    RunDir { id: "fixture".into(), dir: criterion().join("runs/fixture") }
+}
+
+fn results(baseline: Option<&str>) -> Results {
+    collect(&fixture_run(), &criterion(), baseline).unwrap()
 }
 
 fn context() -> Context {
@@ -26,7 +40,7 @@ fn context() -> Context {
 }
 
 fn tables(baseline: Option<&str>) -> (Vec<Table>, Vec<String>) {
-    let results = collect(&fixtures().join("criterion"), baseline).unwrap();
+    let results = results(baseline);
     let sizes = read_sizes(&fixtures().join("aot-sizes.json")).unwrap();
     (report::tables(&results, &sizes, &context()), report::notes(&results))
 }
@@ -61,13 +75,56 @@ fn missing_cells_say_why() {
     let jit = table(&tables, "JIT");
     assert_eq!(jit.columns, ["native", "wasmer.singlepass", "wasmer.llvm"]);
     assert_eq!(cell(jit, "add-one", "wasmer.singlepass"), "119 µs (118–120)");
-    assert_eq!(jit.footnotes(), ["native code is compiled by cargo", "not run", "the module needs bulk memory, which it lacks"]);
     assert_eq!(cell(jit, "add-one", "native"), "N/A [1]");
-    // Its estimates.json is corrupt: left out, with a note.
-    assert_eq!(cell(jit, "add-one", "wasmer.llvm"), "N/A [2]");
+    assert_eq!(jit.footnotes()[0], "N/A: native code is compiled by cargo");
+    // It reported a number, but its estimates.json is corrupt: no number, with the reason.
+    assert_eq!(cell(jit, "add-one", "wasmer.llvm"), "FAILED [2]");
+    assert!(jit.footnotes()[1].starts_with("FAILED: its result is missing"), "{:?}", jit.footnotes());
     let singlepass = table(&tables, "Individual: wasmer.singlepass");
     assert_eq!(cell(singlepass, "add-one", "c. instantiate"), "N/A [1]");
-    assert_eq!(singlepass.footnotes(), ["not run"]);
+    assert_eq!(singlepass.footnotes()[0], "N/A: not run in this run");
+}
+
+#[test]
+fn a_benchmark_that_failed_in_this_run_shows_its_failure_never_an_older_number() {
+    // execute_fibonacci/wasmer.singlepass/new/estimates.json is there, from an earlier run;
+    // in this run the benchmark failed.
+    assert!(criterion().join("execute_fibonacci/wasmer.singlepass/new/estimates.json").exists());
+    let (tables, _) = tables(None);
+    let pure = table(&tables, "Pure execution beside native");
+    let wrong = pure.footnotes().iter().position(|f| f.contains("wrong result: got 1_i32, expected 10946_i32")).expect("the failure is a footnote");
+    assert_eq!(cell(pure, "fibonacci", "wasmer.singlepass"), format!("FAILED [{}]", wrong + 1));
+    let crashed = pure.footnotes().into_iter().find(|f| f.contains("crashed")).expect("the crash is a footnote");
+    assert!(crashed.contains("signal 11"), "{crashed}");
+    // A skip recorded in this run shows its reason.
+    let llvm = table(&tables, "Individual: wasmer.llvm");
+    assert!(llvm.footnotes().iter().any(|f| f == "N/A: the module needs bulk memory, which it lacks"), "{:?}", llvm.footnotes());
+}
+
+#[test]
+fn a_result_older_than_its_benchmark_in_this_run_is_not_shown() {
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-stale");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let run = RunDir { id: "stale".into(), dir: scratch.clone() };
+    // The benchmark started after its files were written (a day from now).
+    let later = wasm_runtime_bench::harness::run::now() + 86_400.0;
+    let events = format!(
+        "{{\"ev\":\"start\",\"id\":\"compile/add-one/wasmer.singlepass\",\"session\":\"s\",\"pid\":1,\"t\":{later}}}\n{{\"ev\":\"ok\",\"id\":\"compile/add-one/wasmer.singlepass\",\"session\":\"s\",\"t\":{later},\"secs\":1.0}}\n"
+    );
+    std::fs::write(scratch.join("events.jsonl"), events).unwrap();
+    let results = collect(&run, &criterion(), None).unwrap();
+    assert!(results.benchmarks.is_empty());
+    let failure = &results.failures["compile/add-one/wasmer.singlepass"];
+    assert!(failure.contains("older than this run's benchmark"), "{failure}");
+}
+
+#[test]
+fn the_run_knows_its_versions_and_warnings() {
+    let results = results(None);
+    assert_eq!(results.run.id, "fixture");
+    assert_eq!(results.versions["wasmer.singlepass"], "wasmer 7.4.2 (fixture)");
+    assert_eq!(results.warnings, ["the machine was busy (fixture)"]);
 }
 
 #[test]
@@ -79,9 +136,23 @@ fn notes_name_corrupt_files_and_steps_without_results() {
 }
 
 #[test]
+fn results_of_benchmarks_this_run_did_not_record_are_not_shown() {
+    // instantiate has no record in the fixture run; neither are files without a record read.
+    let results = results(None);
+    assert!(results.benchmarks.keys().all(|id| !id.starts_with("instantiate/")));
+    assert_eq!(results.benchmarks.len(), 14);
+}
+
+#[test]
 fn aot_tables_add_the_steps_and_show_sizes_beside_the_wasm() {
     let (tables, _) = tables(None);
-    assert_eq!(cell(table(&tables, "AOT total"), "add-one", "wasmer.singlepass"), "320 µs (318–322)");
+    // 282 µs + 38.1 µs: the sum of the medians, its interval from resampling both steps.
+    let total = cell(table(&tables, "AOT total"), "add-one", "wasmer.singlepass");
+    assert!(total.starts_with("320 µs (3"), "{total}");
+    let total = table(&tables, "AOT total");
+    let column = total.columns.iter().position(|c| c == "wasmer.singlepass").unwrap();
+    let Cell::Sum(sum) = &total.rows[0].1[column] else { panic!("a sum") };
+    assert!(sum.lower < sum.median && sum.median < sum.upper && sum.upper - sum.lower < 3000.0, "{sum:?}");
     assert_eq!(cell(table(&tables, "AOT compile (time)"), "add-one", "wasmer.singlepass"), "282 µs (280–284)");
     assert_eq!(cell(table(&tables, "AOT execute"), "add-one", "wasmer.singlepass"), "38.1 µs (38.0–38.3)");
     let space = table(&tables, "AOT compile (space)");
@@ -131,15 +202,17 @@ fn the_verdict_follows_criterions_rules() {
 
 #[test]
 fn a_baseline_that_does_not_exist_is_a_clear_error() {
-    let err = collect(&fixtures().join("criterion"), Some("nope")).err().expect("unknown baseline refused");
+    let err = collect(&fixture_run(), &criterion(), Some("nope")).err().expect("unknown baseline refused");
     let message = format!("{err:#}");
     assert!(message.contains("`nope`") && message.contains("--save-baseline nope"), "{message}");
 }
 
 #[test]
-fn no_results_at_all_is_a_clear_error() {
-    let err = collect(&fixtures().join("no-such-dir"), None).err().expect("missing directory refused");
-    assert!(format!("{err:#}").contains("run `cargo bench` first"));
+fn the_factor_divides_only_by_native_through_the_adapter() {
+    let (tables, _) = tables(None);
+    let pure = table(&tables, "Pure execution beside native");
+    // fibonacci has a direct native number in no run here and no adapter one: no factor.
+    assert!(!cell(pure, "fibonacci", "wasmer.singlepass").contains('×'));
 }
 
 #[test]
@@ -153,8 +226,9 @@ fn markdown_and_html_hold_every_table() {
         assert!(html.contains(&format!("<h2>{}</h2>", table.title.replace('&', "&amp;"))), "{}", table.title);
     }
     assert!(markdown.contains("| add-one | 104 µs (103–105) | N/A [1] | 78.1 ns (77.9–78.4) |"), "{markdown}");
-    assert!(markdown.contains("[1] N/A: not run"));
-    assert_eq!(html.matches("<svg").count(), tables.len());
+    assert!(markdown.contains("[1] N/A: not run in this run"), "{markdown}");
+    let charted = tables.iter().filter(|t| t.rows.iter().any(|(_, cells)| cells.iter().any(|c| c.value().is_some()))).count();
+    assert_eq!(html.matches("<svg").count(), charted);
     assert!(html.contains("log scale"), "compile times from µs to ms are charted on a log scale");
     assert!(!html.contains("http://") || html.matches("http://").all(|_| html.contains("xmlns=\"http://www.w3.org/2000/svg\"")));
     assert!(!html.contains("<script") && !html.contains("<link"), "the page loads nothing");
@@ -182,6 +256,6 @@ fn wasi_results_get_their_own_table_and_a_sample_a_runtime_cannot_run_says_why()
     assert!(table(&tables, "JIT").rows.iter().all(|(sample, _)| sample != "wordfreq"));
     assert!(!notes.iter().any(|n| n.contains("`wasi")), "{notes:?}");
     let llvm = table(&tables, "Individual: wasmer.llvm");
-    let reason = llvm.footnotes().iter().position(|f| *f == "the module needs bulk memory, which it lacks").expect("footnote");
+    let reason = llvm.footnotes().iter().position(|f| *f == "N/A: the module needs bulk memory, which it lacks").expect("footnote");
     assert_eq!(cell(llvm, "fibonacci", "d. execute"), format!("N/A [{}]", reason + 1));
 }

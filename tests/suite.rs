@@ -6,25 +6,14 @@ use wasm_runtime_bench::artifact::{ArtifactStore, SizeRecord, read_sizes, record
 use wasm_runtime_bench::runtime::Runtime;
 use wasm_runtime_bench::runtimes::{native, runtimes};
 use wasm_runtime_bench::sample::{Sample, load_samples};
-use wasm_runtime_bench::step::{Run, Step, StepError, WasiRun};
+use wasm_runtime_bench::step::{Run, Step};
 use wasm_runtime_bench::value::Value;
-use wasm_runtime_bench::wasi::{WasiOutput, WasiSample, load_wasi_samples};
 
-/// Tests take turns: Lucet installs its signal handlers for the length of each call and
-/// restores the ones it found, which must not race with another runtime's first use.
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
+mod common;
+use common::{assert_names, in_child, runtimes_for, scratch, serial, wat};
 
 fn samples() -> Vec<Sample> {
     load_samples().expect("samples/manifest.toml and its .wasm files load")
-}
-
-fn runtimes_for(step: Step) -> Vec<Box<dyn Runtime>> {
-    let supporting: Vec<_> = runtimes().into_iter().filter(|r| r.unsupported(step).is_none()).collect();
-    assert!(!supporting.is_empty(), "no runtime in this build supports {step}");
-    supporting
 }
 
 /// The samples `runtime` can run: not those needing a proposal it lacks, nor its known failures.
@@ -40,32 +29,12 @@ fn aot_runtimes() -> Vec<Box<dyn Runtime>> {
     runtimes_for(Step::AotCompile)
 }
 
-/// A fresh, empty directory for one test.
-fn scratch(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn wat(text: &str) -> Vec<u8> {
-    wat::parse_str(text).expect("test module is valid text")
-}
-
-fn assert_names(err: &StepError, sample: &str, runtime: &str, step: Step, cause: &str) {
-    let message = err.to_string();
-    assert_eq!((err.sample.as_str(), err.runtime, err.step), (sample, runtime, step), "{message}");
-    for part in [sample, runtime, step.id(), cause] {
-        assert!(message.to_lowercase().contains(&part.to_lowercase()), "`{message}` should mention `{part}`");
-    }
-}
-
 #[test]
 fn manifest_expected_values_are_what_native_code_computes() {
     let _turn = serial();
     for sample in samples() {
-        let native_fn = native::function(&sample.name).unwrap_or_else(|| panic!("{} has no native twin", sample.name));
-        assert_eq!(native_fn(sample.arg), Some(sample.expected), "sample {}", sample.name);
+        let twin = native::twin(&sample.name).unwrap_or_else(|e| panic!("{}: {e:#}", sample.name));
+        assert!(sample.expected.accepts(&twin.call(&sample.args).unwrap()), "sample {}", sample.name);
     }
 }
 
@@ -89,30 +58,47 @@ fn every_runtime_gives_the_expected_result_through_jit() {
     for runtime in wasm_runtimes() {
         for sample in &samples_for(&*runtime) {
             // Benches compile on a renewed runtime (a fresh engine); it must work the same.
-            let fresh = runtime.renew();
+            let fresh = runtime.renew().unwrap();
             for runtime in [&*runtime, &*fresh] {
                 let run = Run::new(runtime, sample);
-                let (value, _instance) = run.jit().unwrap_or_else(|e| panic!("{e}"));
+                let (value, _module, _instance) = run.jit().unwrap_or_else(|e| panic!("{e}"));
                 run.check(Step::Jit, value).unwrap();
             }
         }
     }
 }
 
+/// Every sample a runtime says it cannot run really fails on it. Each case runs in a
+/// child process: a runtime with a known memory-corrupting bug (stitch) must not run it in
+/// the shared test process.
 #[test]
 fn every_sample_a_runtime_cannot_run_really_fails_on_it() {
-    let _turn = serial();
     let mut skipped = 0;
     for runtime in wasm_runtimes() {
         for sample in &samples() {
             let Some(reason) = runtime.cannot_run(&sample.name, &sample.proposals) else { continue };
             skipped += 1;
-            let run = Run::new(&*runtime, sample);
-            let outcome = run.jit().and_then(|(value, _instance)| run.check(Step::Jit, value));
-            assert!(outcome.is_err(), "{} runs {} correctly, yet says: {reason}", runtime.name(), sample.name);
+            let child = in_child(
+                "cannot_run_child",
+                &[("WRB_CHILD_CASE", sample.name.as_str()), ("WRB_CHILD_RUNTIME", runtime.name())],
+                std::time::Duration::from_secs(300),
+            );
+            assert!(!child.lines.iter().any(|l| l == "right"), "{} runs {} correctly, yet says: {reason}", runtime.name(), sample.name);
         }
     }
     assert!(skipped > 0 || wasm_runtimes().len() < 10, "no runtime skips a sample: is this a full build?");
+}
+
+/// The child of `every_sample_a_runtime_cannot_run_really_fails_on_it`: JIT of one sample on
+/// one runtime; prints `right` if it gives the expected result.
+#[test]
+fn cannot_run_child() {
+    let (Ok(sample), Ok(runtime)) = (std::env::var("WRB_CHILD_CASE"), std::env::var("WRB_CHILD_RUNTIME")) else { return };
+    let runtime = wasm_runtime_bench::runtimes::runtime(&runtime).unwrap();
+    let sample = samples().into_iter().find(|s| s.name == sample).unwrap();
+    let run = Run::new(&*runtime, &sample);
+    let outcome = run.jit().and_then(|(value, _module, _instance)| run.check(Step::Jit, value));
+    println!("WRB-CHILD: {}", if outcome.is_ok() { "right" } else { "wrong" });
 }
 
 #[test]
@@ -150,8 +136,9 @@ fn every_runtime_round_trips_through_an_aot_artifact() {
             let run = Run::new(&*runtime, sample);
             let (artifact, _) = run.aot_compile(&store).unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(std::fs::metadata(&artifact.path).unwrap().len(), artifact.bytes);
-            assert!(artifact.path.starts_with(store.path(&*runtime, sample).parent().unwrap()));
-            let (value, _instance) = run.aot_execute(&store).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(artifact.path, store.path(&*runtime, sample).unwrap());
+            let verified = run.aot_verify(&store).unwrap_or_else(|e| panic!("{e}"));
+            let (value, _module, _instance) = run.aot_execute(&verified).unwrap_or_else(|e| panic!("{e}"));
             run.check(Step::AotExecute, value).unwrap();
         }
     }
@@ -163,7 +150,7 @@ fn a_malformed_module_fails_at_compile_naming_sample_runtime_and_step() {
     let mut bytes = samples()[0].wasm.clone();
     bytes.truncate(bytes.len() / 2);
     for wasm in [b"\0asm\x01\0\0\0\x01\xffgarbage".to_vec(), b"not wasm at all".to_vec(), bytes] {
-        let sample = Sample::new("malformed", wasm, "run", Value::I32(1), Value::I32(2));
+        let sample = Sample::new("malformed", wasm, "run", &[Value::I32(1)], Value::I32(2));
         for runtime in wasm_runtimes() {
             let err = Run::new(&*runtime, &sample).jit().err().expect("malformed wasm is refused");
             assert_names(&err, "malformed", runtime.name(), Step::Compile, "");
@@ -175,7 +162,7 @@ fn a_malformed_module_fails_at_compile_naming_sample_runtime_and_step() {
 fn a_missing_export_fails_at_instantiate() {
     let _turn = serial();
     let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
-    let sample = Sample::new("no-such-export", add_one.wasm, "nope", Value::I32(1), Value::I32(2));
+    let sample = Sample::new("no-such-export", add_one.wasm, "nope", &[Value::I32(1)], Value::I32(2));
     for runtime in wasm_runtimes() {
         let err = Run::new(&*runtime, &sample).jit().err().expect("a missing export is refused");
         assert_names(&err, "no-such-export", runtime.name(), Step::Instantiate, "nope");
@@ -186,7 +173,7 @@ fn a_missing_export_fails_at_instantiate() {
 fn an_export_of_another_signature_fails_at_instantiate() {
     let _turn = serial();
     let add_one = samples().into_iter().find(|s| s.name == "add-one").unwrap();
-    let sample = Sample::new("wrong-signature", add_one.wasm, "run", Value::I32(1), Value::F64(2.0));
+    let sample = Sample::new("wrong-signature", add_one.wasm, "run", &[Value::I32(1)], Value::F64(2.0));
     for runtime in wasm_runtimes() {
         let err = Run::new(&*runtime, &sample).jit().err().expect("a mismatched signature is refused");
         assert_names(&err, "wrong-signature", runtime.name(), Step::Instantiate, "run");
@@ -203,15 +190,15 @@ fn a_trap_fails_at_execute_and_the_instance_stays_usable() {
         i32.const 100
         local.get 0
         i32.div_s))"#);
-    let traps = Sample::new("trapping", trapping.clone(), "run", Value::I32(0), Value::I32(0));
-    let fine = Sample::new("trapping", trapping, "run", Value::I32(5), Value::I32(20));
+    let traps = Sample::new("trapping", trapping.clone(), "run", &[Value::I32(0)], Value::I32(0));
+    let fine = Sample::new("trapping", trapping, "run", &[Value::I32(5)], Value::I32(20));
     for runtime in wasm_runtimes() {
         let err = Run::new(&*runtime, &traps).jit().err().expect("the trap is reported");
         assert_names(&err, "trapping", runtime.name(), Step::Execute, "unreachable");
         let run = Run::new(&*runtime, &fine);
         let mut instance = run.instantiate(&*run.compile().unwrap()).unwrap();
-        assert!(instance.call(Value::I32(0)).is_err());
-        assert_eq!(instance.call(Value::I32(5)).unwrap(), Value::I32(20), "{}", runtime.name());
+        assert!(instance.call(&[Value::I32(0)]).is_err());
+        assert_eq!(instance.call(&[Value::I32(5)]).unwrap(), Some(Value::I32(20)), "{}", runtime.name());
     }
 }
 
@@ -219,7 +206,7 @@ fn a_trap_fails_at_execute_and_the_instance_stays_usable() {
 fn a_wrong_result_is_a_failure_of_the_step() {
     let _turn = serial();
     let fibonacci = samples().into_iter().find(|s| s.name == "fibonacci").unwrap();
-    let sample = Sample::new("fibonacci", fibonacci.wasm, "run", fibonacci.arg, Value::I32(10945));
+    let sample = Sample::new("fibonacci", fibonacci.wasm, "run", &fibonacci.args, Value::I32(10945));
     for runtime in wasm_runtimes() {
         let run = Run::new(&*runtime, &sample);
         let err = run.check(Step::Jit, run.jit().unwrap().0).unwrap_err();
@@ -236,8 +223,8 @@ fn assert_refused(name: &str, reason: &str, spoil: impl Fn(&ArtifactStore, &dyn 
         let run = Run::new(&*runtime, &sample);
         run.aot_compile(&store).unwrap();
         spoil(&store, &*runtime, &sample);
-        let err = run.aot_execute(&store).err().expect("a spoiled artifact is refused");
-        assert_names(&err, "fibonacci", runtime.name(), Step::AotExecute, reason);
+        let err = run.aot_verify(&store).err().expect("a spoiled artifact is refused");
+        assert_names(&err, "fibonacci", runtime.name(), Step::AotVerify, reason);
     }
 }
 
@@ -245,7 +232,7 @@ fn assert_refused(name: &str, reason: &str, spoil: impl Fn(&ArtifactStore, &dyn 
 fn a_truncated_artifact_is_refused() {
     let _turn = serial();
     assert_refused("truncated", "no seal", |store, runtime, sample| {
-        let path = store.path(runtime, sample);
+        let path = store.path(runtime, sample).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
     });
@@ -255,7 +242,7 @@ fn a_truncated_artifact_is_refused() {
 fn an_artifact_with_a_flipped_byte_is_refused() {
     let _turn = serial();
     assert_refused("flipped", "checksum does not match", |store, runtime, sample| {
-        let path = store.path(runtime, sample);
+        let path = store.path(runtime, sample).unwrap();
         let mut bytes = std::fs::read(&path).unwrap();
         let middle = bytes.len() / 3;
         bytes[middle] ^= 0x40;
@@ -272,7 +259,7 @@ fn another_runtimes_artifact_is_refused() {
         let other = runtimes.iter().find(|r| r.name() != runtime.name()).unwrap();
         let run = Run::new(&**other, sample);
         let (artifact, _) = run.aot_compile(store).unwrap();
-        std::fs::copy(artifact.path, store.path(runtime, sample)).unwrap();
+        std::fs::copy(artifact.path, store.path(runtime, sample).unwrap()).unwrap();
     });
 }
 
@@ -285,14 +272,14 @@ fn an_artifact_of_other_wasm_bytes_is_never_loaded() {
     for runtime in aot_runtimes() {
         let (artifact, _) = Run::new(&*runtime, add_one).aot_compile(&store).unwrap();
         // New bytes get their own path, so the old artifact is neither loaded nor overwritten...
-        let changed = Sample::new("add-one", fibonacci.wasm.clone(), "run", fibonacci.arg, fibonacci.expected);
-        assert_ne!(store.path(&*runtime, &changed), artifact.path);
-        assert!(Run::new(&*runtime, &changed).aot_execute(&store).is_err());
+        let changed = Sample::new("add-one", fibonacci.wasm.clone(), "run", &fibonacci.args, Value::I32(10946));
+        assert_ne!(store.path(&*runtime, &changed).unwrap(), artifact.path);
+        assert!(Run::new(&*runtime, &changed).aot_verify(&store).is_err());
         // ...and a file copied over that path is refused by its seal.
-        std::fs::copy(&artifact.path, store.path(&*runtime, &changed)).unwrap();
-        let err = Run::new(&*runtime, &changed).aot_execute(&store).err().expect("refused");
-        assert_names(&err, "add-one", runtime.name(), Step::AotExecute, "other wasm bytes");
-        Run::new(&*runtime, add_one).aot_execute(&store).unwrap();
+        std::fs::copy(&artifact.path, store.path(&*runtime, &changed).unwrap()).unwrap();
+        let err = Run::new(&*runtime, &changed).aot_verify(&store).err().expect("refused");
+        assert_names(&err, "add-one", runtime.name(), Step::AotVerify, "other wasm bytes");
+        Run::new(&*runtime, add_one).aot_verify(&store).unwrap();
     }
 }
 
@@ -314,11 +301,12 @@ fn concurrent_writers_never_expose_a_partial_artifact() {
             });
         }
         for _ in 0..40 {
-            let (value, _) = run.aot_execute(&store).unwrap_or_else(|e| panic!("{e}"));
+            let verified = run.aot_verify(&store).unwrap_or_else(|e| panic!("{e}"));
+            let (value, _module, _instance) = run.aot_execute(&verified).unwrap_or_else(|e| panic!("{e}"));
             run.check(Step::AotExecute, value).unwrap();
         }
     });
-    let leftovers: Vec<_> = std::fs::read_dir(store.path(&*runtime, &sample).parent().unwrap())
+    let leftovers: Vec<_> = std::fs::read_dir(store.path(&*runtime, &sample).unwrap().parent().unwrap())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .filter(|name| name.to_string_lossy().ends_with(".partial"))
@@ -350,101 +338,3 @@ fn native_takes_part_in_execute_and_the_wasi_run_only() {
     }
 }
 
-fn wasi_samples() -> Vec<WasiSample> {
-    let samples = load_wasi_samples().expect("the WASI samples of samples/manifest.toml load");
-    assert!(!samples.is_empty());
-    samples
-}
-
-/// Every runtime that runs WASI commands (native included), and the sandboxes among them.
-fn wasi_runtimes() -> Vec<Box<dyn Runtime>> {
-    runtimes_for(Step::WasiRun)
-}
-
-fn sandboxes() -> Vec<Box<dyn Runtime>> {
-    let sandboxes: Vec<_> = wasi_runtimes().into_iter().filter(|r| r.name() != "native").collect();
-    assert!(!sandboxes.is_empty(), "no runtime with WASI in this build");
-    sandboxes
-}
-
-/// Runs `sample` with other arguments on `runtime`.
-fn run_wasi_with(runtime: &dyn Runtime, sample: &WasiSample, args: &[&str]) -> WasiOutput {
-    let run = WasiRun::new(runtime, sample);
-    let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    let command = wasm_runtime_bench::wasi::WasiCommand { args: &args, ..sample.command() };
-    module.run(&command).unwrap_or_else(|e| panic!("{}: {e:#}", runtime.name()))
-}
-
-#[test]
-fn every_wasi_runtime_prints_the_expected_output() {
-    let _turn = serial();
-    for runtime in wasi_runtimes() {
-        for sample in &wasi_samples() {
-            let run = WasiRun::new(&*runtime, sample);
-            let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
-            // Twice on one module: every run gets a new instance and WASI context.
-            for _ in 0..2 {
-                run.check(Step::WasiRun, &run.run(Step::WasiRun, &*module).unwrap()).unwrap_or_else(|e| panic!("{e}"));
-            }
-            if runtime.unsupported(Step::Wasi).is_none() {
-                let fresh = runtime.renew();
-                let run = WasiRun::new(&*fresh, sample);
-                run.check(Step::Wasi, &run.end_to_end().unwrap()).unwrap_or_else(|e| panic!("{e}"));
-            }
-        }
-    }
-}
-
-#[test]
-fn a_guest_cannot_read_outside_its_preopened_directory() {
-    let _turn = serial();
-    let sample = &wasi_samples()[0];
-    // Both exist on the host: the expected output beside the preopened directory, and /etc/hostname.
-    assert!(sample.preopen.join("../wordfreq.stdout").exists());
-    for runtime in sandboxes() {
-        for path in ["/input/../wordfreq.stdout", "/etc/hostname", "../wordfreq.stdout"] {
-            let output = run_wasi_with(&*runtime, sample, &[path]);
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            assert_eq!(output.exit_code, 1, "{}: reading {path} should fail; stderr {stderr:?}", runtime.name());
-            assert!(output.stdout.is_empty(), "{}: {path}", runtime.name());
-            assert!(stderr.contains(&format!("cannot read {path}")), "{}: {stderr}", runtime.name());
-        }
-        // Inside the directory, the same command works.
-        let output = run_wasi_with(&*runtime, sample, &["/input/licenses.txt"]);
-        assert_eq!((output.exit_code, output.stdout), (0, sample.expected_stdout.clone()), "{}", runtime.name());
-    }
-}
-
-#[test]
-fn a_guest_sees_none_of_the_hosts_environment() {
-    let _turn = serial();
-    assert!(std::env::var_os("PATH").is_some(), "the test process has an environment to leak");
-    for runtime in wasi_runtimes() {
-        let output = run_wasi_with(&*runtime, &wasi_samples()[0], &["--environment"]);
-        assert_eq!(output.exit_code, 0, "{}", runtime.name());
-        assert_eq!(String::from_utf8_lossy(&output.stdout), "", "{}", runtime.name());
-    }
-}
-
-#[test]
-fn a_malformed_wasi_module_fails_at_the_wasi_step_naming_sample_and_runtime() {
-    let _turn = serial();
-    let mut sample = wasi_samples().remove(0);
-    sample.wasm.truncate(sample.wasm.len() / 2);
-    for runtime in sandboxes() {
-        let err = WasiRun::new(&*runtime, &sample).end_to_end().map(|_| ()).unwrap_err();
-        assert_names(&err, "wordfreq", runtime.name(), Step::Wasi, "compiling");
-    }
-}
-
-#[test]
-fn a_wrong_wasi_output_is_a_failure_of_the_step() {
-    let _turn = serial();
-    let sample = &wasi_samples()[0];
-    for runtime in wasi_runtimes() {
-        let output = run_wasi_with(&*runtime, sample, &["/input/missing.txt"]);
-        let err = WasiRun::new(&*runtime, sample).check(Step::WasiRun, &output).unwrap_err();
-        assert_names(&err, "wordfreq", runtime.name(), Step::WasiRun, "wrong output: exit code 1");
-    }
-}

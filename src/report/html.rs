@@ -45,7 +45,7 @@ pub fn html(tables: &[Table], notes: &[String], context: &Context) -> String {
         }
         out += "</table></div>\n";
         for (n, reason) in table.footnotes().iter().enumerate() {
-            let _ = writeln!(out, "<p class=\"foot\">[{}] N/A: {}</p>", n + 1, escape(reason));
+            let _ = writeln!(out, "<p class=\"foot\">[{}] {}</p>", n + 1, escape(reason));
         }
         out += &chart(table);
     }

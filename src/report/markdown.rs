@@ -22,7 +22,7 @@ pub fn markdown(tables: &[Table], notes: &[String], context: &Context) -> String
             out.push('\n');
         }
         for (n, reason) in footnotes.iter().enumerate() {
-            let _ = writeln!(out, "[{}] N/A: {reason}  ", n + 1);
+            let _ = writeln!(out, "[{}] {reason}  ", n + 1);
         }
     }
     if !notes.is_empty() {

@@ -34,11 +34,15 @@ pub struct Context {
 pub enum Cell {
     /// A timed result; `factor` is its slowdown against native.
     Time { benchmark: Benchmark, factor: Option<f64> },
-    /// The sum of two timed steps (AOT total): medians and interval bounds added.
+    /// The sum of two timed steps (AOT total): the medians added, with a bootstrap interval.
     Sum(Estimate),
     Bytes(u64),
     /// N/A, with the reason.
     Missing(String),
+    /// The benchmark ran in this run and gave no number: why.
+    Failed(String),
+    /// Text with no value to chart (the reference check's figures).
+    Text(String),
 }
 
 impl Cell {
@@ -48,7 +52,7 @@ impl Cell {
             Cell::Time { benchmark, .. } => Some(benchmark.estimate.median),
             Cell::Sum(estimate) => Some(estimate.median),
             Cell::Bytes(bytes) => Some(*bytes as f64),
-            Cell::Missing(_) => None,
+            Cell::Missing(_) | Cell::Failed(_) | Cell::Text(_) => None,
         }
     }
 
@@ -78,35 +82,45 @@ impl Cell {
             Cell::Sum(estimate) => interval(estimate),
             Cell::Bytes(bytes) => size(*bytes),
             Cell::Missing(reason) => format!("N/A ({reason})"),
+            Cell::Failed(reason) => format!("FAILED ({reason})"),
+            Cell::Text(text) => text.clone(),
+        }
+    }
+
+    /// The footnote a cell without a number points to.
+    fn footnote(&self) -> Option<String> {
+        match self {
+            Cell::Missing(reason) => Some(format!("N/A: {reason}")),
+            Cell::Failed(reason) => Some(format!("FAILED: {reason}")),
+            _ => None,
         }
     }
 }
 
 impl Table {
-    /// The distinct reasons for N/A cells, numbered from 1 in order of appearance,
-    /// so that renderers can print them once, under the table.
-    pub fn footnotes(&self) -> Vec<&str> {
-        let mut reasons: Vec<&str> = Vec::new();
+    /// The distinct footnotes of cells without a number (`N/A: reason`, `FAILED: why`),
+    /// numbered from 1 in order of appearance, so that renderers print them once, under the table.
+    pub fn footnotes(&self) -> Vec<String> {
+        let mut notes: Vec<String> = Vec::new();
         for (_, cells) in &self.rows {
-            for cell in cells {
-                if let Cell::Missing(reason) = cell {
-                    if !reasons.contains(&reason.as_str()) {
-                        reasons.push(reason);
-                    }
+            for note in cells.iter().filter_map(Cell::footnote) {
+                if !notes.contains(&note) {
+                    notes.push(note);
                 }
             }
         }
-        reasons
+        notes
     }
 
-    /// A cell's text with N/A reasons replaced by their footnote number: `N/A [1]`.
+    /// A cell's text with its reason replaced by its footnote number: `N/A [1]`, `FAILED [2]`.
     pub fn cell_text(&self, cell: &Cell) -> String {
-        match cell {
-            Cell::Missing(reason) => {
-                let n = self.footnotes().iter().position(|r| r == reason).unwrap_or(0) + 1;
-                format!("N/A [{n}]")
+        match cell.footnote() {
+            Some(note) => {
+                let n = self.footnotes().iter().position(|r| *r == note).unwrap_or(0) + 1;
+                let label = if matches!(cell, Cell::Failed(_)) { "FAILED" } else { "N/A" };
+                format!("{label} [{n}]")
             }
-            other => other.text(),
+            None => cell.text(),
         }
     }
 }
@@ -163,7 +177,7 @@ pub fn size(bytes: u64) -> String {
 }
 
 const NATIVE: &str = "native";
-const STEPS: [&str; 7] = ["compile", "instantiate", "execute", "jit", "aot_compile", "aot_execute", "native"];
+const STEPS: [&str; 8] = ["compile", "instantiate", "execute", "jit", "aot_compile", "aot_verify", "aot_execute", "native"];
 const WASI_STEPS: [&str; 2] = ["wasi", "wasi_run"];
 
 struct Builder<'a> {
@@ -174,11 +188,20 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
+    /// Why `<step>/<sample>/<runtime>` has no number: its failure or skip in this run, or
+    /// else why the runtime cannot do it, or else that this run did not run it.
     fn missing(&self, runtime: &str, step: &str, sample: &str) -> Cell {
+        let id = format!("{step}/{sample}/{runtime}");
+        if let Some(failure) = self.results.failures.get(&id) {
+            return Cell::Failed(failure.clone());
+        }
+        if let Some(reason) = self.results.skips.get(&id) {
+            return Cell::Missing(reason.clone());
+        }
         let skip = self.context.skips.get(&(runtime.to_string(), step.to_string()));
         match skip.or_else(|| self.context.cannot_run.get(&(runtime.to_string(), sample.to_string()))) {
             Some(reason) => Cell::Missing(reason.clone()),
-            None => Cell::Missing("not run".to_string()),
+            None => Cell::Missing("not run in this run".to_string()),
         }
     }
 
@@ -229,13 +252,12 @@ impl Builder<'_> {
                 let cells = runtimes
                     .iter()
                     .map(|runtime| {
-                        let get = |step| self.results.get(step, sample, runtime).map(|b| b.estimate);
+                        let get = |step| self.results.get(step, sample, runtime);
                         match (get("aot_compile"), get("aot_execute")) {
-                            (Some(c), Some(e)) => Cell::Sum(Estimate {
-                                median: c.median + e.median,
-                                lower: c.lower + e.lower,
-                                upper: c.upper + e.upper,
-                            }),
+                            (Some(c), Some(e)) => match (results::per_iteration(&c.dir.join("new")), results::per_iteration(&e.dir.join("new"))) {
+                                (Ok(c), Ok(e)) => Cell::Sum(results::sum_of_medians(&c, &e)),
+                                (Err(err), _) | (_, Err(err)) => Cell::Failed(format!("no samples to add: {err:#}")),
+                            },
                             (None, _) => self.missing(runtime, "aot_compile", sample),
                             (_, None) => self.missing(runtime, "aot_execute", sample),
                         }
@@ -246,7 +268,7 @@ impl Builder<'_> {
             .collect();
         Table {
             title: "AOT total".into(),
-            about: "AOT compile + AOT execute (a+b+b' + c'+c+d): against JIT, the cost of storing and loading the artifact. Intervals are the sums of the bounds.".into(),
+            about: "AOT compile + AOT execute (a+b+b' + c'+c+d): against JIT, the cost of storing and loading the artifact (the suite's own check of the artifact, AOT verify, is not in it). The median of the sum is the sum of the two medians; its 95% interval comes from resampling each step's samples (bootstrap).".into(),
             row_header: "sample".into(),
             columns: runtimes,
             rows,
@@ -266,7 +288,7 @@ impl Builder<'_> {
                     match sizes.get(runtime).and_then(|by_sample| by_sample.get(sample)) {
                         Some(record) => Cell::Bytes(record.artifact_bytes),
                         None => match self.missing(runtime, "aot_compile", sample) {
-                            Cell::Missing(reason) if reason == "not run" => Cell::Missing("no artifact recorded".into()),
+                            Cell::Missing(reason) if reason == "not run in this run" => Cell::Missing("no artifact recorded".into()),
                             other => other,
                         },
                     }
@@ -292,7 +314,9 @@ impl Builder<'_> {
             .map(|sample| {
                 let direct = self.time("native", sample, NATIVE);
                 let native = self.time("execute", sample, NATIVE);
-                let reference = native.value().or(direct.value());
+                // Only the native call made the same way as the runtimes' (through the
+                // adapter) is what the factor divides by; without it, no factor.
+                let reference = native.value();
                 let mut cells = vec![direct, native];
                 cells.extend(runtimes.iter().map(|runtime| match self.time("execute", sample, runtime) {
                     Cell::Time { benchmark, .. } => {
@@ -306,7 +330,7 @@ impl Builder<'_> {
             .collect();
         Table {
             title: "Pure execution beside native".into(),
-            about: "d. execute: one call on a live instance. `native (direct)` calls the sample's Rust source through a function pointer; `native` calls it through the suite's adapter, like every runtime, and is what the ×factor (slowdown against native) divides by.".into(),
+            about: "d. execute: one call on a live instance. `native (direct)` calls the sample's native twin (the same source, built with the same profile as the wasm, for the x86-64 baseline CPU) through a function pointer; `native` calls it through the suite's adapter, like every runtime, and is what the ×factor (slowdown against native) divides by; where `native` has no number, no factor is shown.".into(),
             row_header: "sample".into(),
             columns: ["native (direct)".to_string(), NATIVE.to_string()].into_iter().chain(runtimes).collect(),
             rows,
@@ -386,15 +410,58 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
     ));
     tables.push(builder.aot_space(sizes));
     tables.push(builder.by_runtime(
+        "AOT verify (the suite's check)",
+        "The suite's own work before a runtime may load a stored artifact: read it, check its seal (a keyed BLAKE3 of every byte), copy the checked bytes to a private file. Not part of AOT execute.",
+        "aot_verify",
+        &wasm,
+    ));
+    tables.push(builder.by_runtime(
         "AOT execute",
-        "c'+c+d: read the artifact and check its seal, deserialize, instantiate, call.",
+        "c'+c+d: the runtime loads the checked artifact with its own loader, instantiates, calls.",
         "aot_execute",
         &wasm,
     ));
     tables.push(builder.pure_execution());
     tables.extend(builder.wasi());
     tables.extend(builder.others());
+    tables.extend(reference_check(results));
     tables
+}
+
+/// Differences beyond this between the suite and the reference are flagged.
+pub const REFERENCE_TOLERANCE: f64 = 0.10;
+
+/// The suite's medians beside the independent reference's (`wrb-reference`), where the run
+/// holds both; `(id, suite, reference)` for every pair.
+pub fn reference_pairs(results: &Results) -> Vec<(String, f64, f64)> {
+    results
+        .reference
+        .iter()
+        .filter_map(|(id, reference)| results.benchmarks.get(id).map(|b| (id.clone(), b.estimate.median, *reference)))
+        .collect()
+}
+
+fn reference_check(results: &Results) -> Option<Table> {
+    let pairs = reference_pairs(results);
+    let rows: Vec<_> = pairs
+        .iter()
+        .map(|(id, suite, reference)| {
+            let change = suite / reference - 1.0;
+            let flag = if change.abs() > REFERENCE_TOLERANCE { " (differs)" } else { "" };
+            (id.clone(), vec![Cell::Text(duration(*suite)), Cell::Text(duration(*reference)), Cell::Text(format!("{:+.1}%{flag}", change * 100.0))])
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: "Reference check".into(),
+        about: format!(
+            "The suite's median beside the independent reference's (`wrb-reference`: each runtime's own API, one engine, no adapter, no Criterion), for the same step, sample and runtime; differences beyond {:.0}% are marked. The reference compiles on one engine again and again, the suite on a fresh engine each time.",
+            REFERENCE_TOLERANCE * 100.0
+        ),
+        row_header: "benchmark".into(),
+        columns: vec!["suite".into(), "reference".into(), "suite vs reference".into()],
+        rows,
+        unit: Unit::Time,
+    })
 }
 
 /// Notes on what is missing: steps with no result at all, unreadable files.
@@ -402,22 +469,16 @@ pub fn notes(results: &Results) -> Vec<String> {
     let mut notes = results.notes.clone();
     for step in STEPS.into_iter().chain(WASI_STEPS) {
         if !results.benchmarks.values().any(|b| b.step == step) {
-            notes.push(format!("no results for `{step}` (filtered out, failed or not run yet)"));
+            notes.push(format!("no results for `{step}` in this run (filtered out, failed, or its bench did not run)"));
         }
     }
     notes
 }
 
-/// Criterion's output directory: `$CRITERION_HOME`, else `criterion/` in the target directory.
-pub fn criterion_dir() -> std::path::PathBuf {
-    match std::env::var_os("CRITERION_HOME") {
-        Some(home) => home.into(),
-        None => crate::artifact::sizes_file().with_file_name("criterion"),
-    }
-}
+pub use crate::harness::run::criterion_dir;
 
-/// A line each on the machine, the OS and the date of the run, read from the system.
-pub fn machine(criterion_dir: &std::path::Path) -> Vec<String> {
+/// A line on the machine and its OS, read from the system.
+pub fn machine() -> Vec<String> {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
     let cpu = read("/proc/cpuinfo").lines().find_map(|l| l.strip_prefix("model name")).map(|l| l.trim_start_matches([' ', '\t', ':']).to_string());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -427,30 +488,10 @@ pub fn machine(criterion_dir: &std::path::Path) -> Vec<String> {
         .and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0);
     let os = read("/etc/os-release").lines().find_map(|l| l.strip_prefix("PRETTY_NAME=")).map(|l| l.trim_matches('"').to_string());
-    let run = std::fs::metadata(criterion_dir).and_then(|m| m.modified()).ok().map(date);
-    vec![
-        format!(
-            "Machine: {}, {cores} cores, {:.0} GiB, {}",
-            cpu.as_deref().unwrap_or("unknown CPU"),
-            memory_kb as f64 / (1 << 20) as f64,
-            os.as_deref().unwrap_or("unknown OS")
-        ),
-        format!("Run: {}", run.as_deref().unwrap_or("unknown date")),
-    ]
-}
-
-/// `YYYY-MM-DD` (UTC) of a time.
-fn date(time: std::time::SystemTime) -> String {
-    let days = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400) as i64;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    vec![format!(
+        "Machine: {}, {cores} cores, {:.0} GiB, {}",
+        cpu.as_deref().unwrap_or("unknown CPU"),
+        memory_kb as f64 / (1 << 20) as f64,
+        os.as_deref().unwrap_or("unknown OS")
+    )]
 }

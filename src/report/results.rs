@@ -1,6 +1,10 @@
-//! Reads a run's results: Criterion's `**/new/estimates.json` (and, against a saved
-//! baseline, both runs' `sample.json`) plus the AOT size record.
+//! Reads one run's results: its record (`runs/<id>/events.jsonl`: what each benchmark did
+//! in this run) and, for the benchmarks that reported a number in it, Criterion's
+//! estimates and samples, checked to be newer than the benchmark's start. Nothing an
+//! earlier run left behind is shown as this run's: a benchmark that failed or was skipped
+//! in this run shows its failure or skip. Against a saved baseline, both runs' samples.
 
+use crate::harness::run::{Event, FailKind, RunDir, RunInfo, outcomes};
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -39,12 +43,26 @@ pub struct Benchmark {
     pub estimate: Estimate,
     /// Against the baseline, when one was asked for: the change, or why there is none.
     pub change: Option<Result<Change, String>>,
+    /// Where Criterion keeps this benchmark's files.
+    pub dir: PathBuf,
 }
 
 #[derive(Default)]
 pub struct Results {
-    /// By full benchmark id, `<step>/<sample>/<runtime>`.
+    pub run: RunInfo,
+    /// By full benchmark id, `<step>/<sample>/<runtime>`: those that reported a number.
     pub benchmarks: BTreeMap<String, Benchmark>,
+    /// Those that did not: the failure (wrong result, error, time limit, crash).
+    pub failures: BTreeMap<String, String>,
+    /// Those the run skipped, with the reason.
+    pub skips: BTreeMap<String, String>,
+    /// runtime -> version, as the run's bench processes reported them.
+    pub versions: BTreeMap<String, String>,
+    /// Conditions the run recorded (a busy machine, ...).
+    pub warnings: Vec<String>,
+    /// The independent reference's medians (ns) by benchmark id, if the run holds them
+    /// (`reference.json`, written by `wrb-reference --out`).
+    pub reference: BTreeMap<String, f64>,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
 }
@@ -53,14 +71,6 @@ impl Results {
     pub fn get(&self, step: &str, sample: &str, runtime: &str) -> Option<&Benchmark> {
         self.benchmarks.get(&format!("{step}/{sample}/{runtime}"))
     }
-}
-
-#[derive(Deserialize)]
-struct BenchmarkJson {
-    group_id: String,
-    function_id: Option<String>,
-    value_str: Option<String>,
-    full_id: String,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +91,17 @@ struct Interval {
 }
 
 #[derive(Deserialize)]
+struct ReferenceJson {
+    measurements: Vec<ReferenceMeasurement>,
+}
+
+#[derive(Deserialize)]
+struct ReferenceMeasurement {
+    id: String,
+    median_ns: f64,
+}
+
+#[derive(Deserialize)]
 struct SampleJson {
     iters: Vec<f64>,
     times: Vec<f64>,
@@ -93,66 +114,118 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
 
 fn estimate(path: &Path) -> Result<Estimate> {
     let median = read_json::<EstimatesJson>(path)?.median;
-    Ok(Estimate {
-        median: median.point_estimate,
-        lower: median.confidence_interval.lower_bound,
-        upper: median.confidence_interval.upper_bound,
-    })
+    Ok(Estimate { median: median.point_estimate, lower: median.confidence_interval.lower_bound, upper: median.confidence_interval.upper_bound })
 }
 
-/// Every `new` directory below `dir` that holds a `benchmark.json`.
-fn result_dirs(dir: &Path, found: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if !path.is_dir() {
-            continue;
-        }
-        if path.file_name().is_some_and(|n| n == "new") && path.join("benchmark.json").is_file() {
-            found.push(path);
-        } else if path.file_name().is_none_or(|n| n != "report") {
-            result_dirs(&path, found)?;
-        }
+/// The per-iteration times of a benchmark's saved samples.
+pub fn per_iteration(dir: &Path) -> Result<Vec<f64>> {
+    let sample: SampleJson = read_json(&dir.join("sample.json"))?;
+    let times: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect();
+    if times.len() < 2 {
+        bail!("{} has fewer than two samples", dir.display());
     }
-    Ok(())
+    Ok(times)
 }
 
-/// The latest results under `criterion_dir`, compared with the saved `baseline` if given.
-pub fn collect(criterion_dir: &Path, baseline: Option<&str>) -> Result<Results> {
-    if !criterion_dir.is_dir() {
-        bail!("no Criterion results at {} (run `cargo bench` first)", criterion_dir.display());
+/// Criterion's name for a directory (its `make_filename_safe`).
+fn filename_safe(name: &str) -> String {
+    let mut safe = name.replace(['?', '"', '/', '\\', '*', '<', '>', ':', '|', '^'], "_");
+    while safe.len() > 64 {
+        safe.pop();
     }
-    let mut dirs = Vec::new();
-    result_dirs(criterion_dir, &mut dirs)?;
-    dirs.sort();
-    let mut results = Results::default();
-    let mut baseline_seen = false;
-    for new in dirs {
-        let read = || -> Result<(BenchmarkJson, Estimate)> {
-            Ok((read_json(&new.join("benchmark.json"))?, estimate(&new.join("estimates.json"))?))
-        };
-        let (meta, estimate) = match read() {
-            Ok(read) => read,
-            Err(e) => {
-                results.notes.push(format!("left out {}: {e:#}", new.display()));
-                continue;
+    safe
+}
+
+/// Where Criterion keeps the benchmark `<step>/<sample>/<runtime>`: the group is
+/// `<step>/<sample>`, the function the rest (which may hold a `/` itself).
+pub fn benchmark_dir(criterion_dir: &Path, id: &str) -> Option<PathBuf> {
+    let mut parts = id.splitn(3, '/');
+    let group = format!("{}/{}", parts.next()?, parts.next()?);
+    Some(criterion_dir.join(filename_safe(&group)).join(filename_safe(parts.next()?)))
+}
+
+/// The results of `run`, compared with the saved `baseline` if given.
+pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Result<Results> {
+    let events = run.events();
+    let mut results = Results { run: run.info().unwrap_or_else(|_| RunInfo { id: run.id.clone(), ..RunInfo::default() }), ..Results::default() };
+    let mut started: BTreeMap<&str, f64> = BTreeMap::new();
+    for event in &events {
+        match event {
+            Event::Build { versions, .. } => results.versions.extend(versions.clone()),
+            Event::Start { id, t, .. } => {
+                started.insert(id, *t);
             }
-        };
-        let (step, sample) = meta.group_id.split_once('/').unwrap_or((&meta.group_id, ""));
-        let runtime = [meta.function_id, meta.value_str].into_iter().flatten().collect::<Vec<_>>().join("/");
-        let change = baseline.map(|name| {
-            let base = new.with_file_name(name);
-            baseline_seen |= base.is_dir();
-            compare(&new, &base).map_err(|e| format!("{e:#}"))
-        });
-        let benchmark =
-            Benchmark { step: step.to_string(), sample: sample.to_string(), runtime, estimate, change };
-        results.benchmarks.insert(meta.full_id, benchmark);
+            Event::Warning { text, .. } if !results.warnings.contains(text) => results.warnings.push(text.clone()),
+            _ => {}
+        }
+    }
+    let reference = run.dir.join("reference.json");
+    if reference.exists() {
+        match read_json::<ReferenceJson>(&reference) {
+            Ok(json) => results.reference = json.measurements.into_iter().map(|m| (m.id, m.median_ns)).collect(),
+            Err(e) => results.notes.push(format!("the reference's measurements: {e:#}")),
+        }
+    }
+    let mut baseline_seen = false;
+    for (id, outcome) in outcomes(&events) {
+        let parts: Vec<&str> = id.splitn(3, '/').collect();
+        let [step, sample, runtime] = parts[..] else { continue };
+        match outcome {
+            Event::Skip { reason, .. } => {
+                results.skips.insert(id, reason);
+            }
+            Event::Fail { kind, error, .. } => {
+                let what = match kind {
+                    FailKind::Failed => "failed",
+                    FailKind::Timeout => "timed out",
+                    FailKind::Crashed => "crashed",
+                };
+                results.failures.insert(id, format!("{what}: {error}"));
+            }
+            Event::Start { .. } => {
+                results.failures.insert(id, "did not finish: its process ended while it ran".into());
+            }
+            Event::Ok { .. } => {
+                let Some(dir) = benchmark_dir(criterion_dir, &id) else { continue };
+                let since = started.get(id.as_str()).copied().unwrap_or(0.0);
+                let read = || -> Result<Estimate> {
+                    let path = dir.join("new/estimates.json");
+                    let written = fs::metadata(&path)
+                        .and_then(|m| m.modified())
+                        .with_context(|| format!("reading {}", path.display()))?
+                        .duration_since(std::time::UNIX_EPOCH)?
+                        .as_secs_f64();
+                    // A second of slack for file systems that round times.
+                    if written + 1.0 < since {
+                        bail!("{} is older than this run's benchmark", path.display());
+                    }
+                    estimate(&path)
+                };
+                match read() {
+                    Ok(estimate) => {
+                        let change = baseline.map(|name| {
+                            let base = dir.join(name);
+                            baseline_seen |= base.is_dir();
+                            compare(&dir.join("new"), &base).map_err(|e| format!("{e:#}"))
+                        });
+                        results.benchmarks.insert(
+                            id.clone(),
+                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir },
+                        );
+                    }
+                    Err(e) => {
+                        results.notes.push(format!("left out {id}: {e:#}"));
+                        results.failures.insert(id, format!("its result is missing: {e:#}"));
+                    }
+                }
+            }
+            _ => {}
+        }
     }
     if let Some(name) = baseline {
-        if !baseline_seen {
+        if !baseline_seen && !results.benchmarks.is_empty() {
             bail!(
-                "no benchmark under {} has a baseline named `{name}` (save one with `cargo bench -- --save-baseline {name}`)",
-                criterion_dir.display()
+                "no benchmark of this run has a baseline named `{name}` (save one with `cargo bench -- --save-baseline {name}`)"
             );
         }
     }
@@ -166,14 +239,6 @@ fn compare(new: &Path, base: &Path) -> Result<Change> {
     if !base.is_dir() {
         bail!("not in the baseline");
     }
-    let per_iteration = |dir: &Path| -> Result<Vec<f64>> {
-        let sample: SampleJson = read_json(&dir.join("sample.json"))?;
-        let times: Vec<f64> = sample.times.iter().zip(&sample.iters).map(|(t, i)| t / i).collect();
-        if times.len() < 2 {
-            bail!("{} has fewer than two samples", dir.display());
-        }
-        Ok(times)
-    };
     let (now, then) = (per_iteration(new)?, per_iteration(base)?);
     let median = estimate(&new.join("estimates.json"))?.median / estimate(&base.join("estimates.json"))?.median - 1.0;
     Ok(Change { median, verdict: judge(&now, &then) })
@@ -187,6 +252,12 @@ fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len() as f64
 }
 
+fn median(xs: &mut [f64]) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 { xs[n / 2] } else { (xs[n / 2 - 1] + xs[n / 2]) / 2.0 }
+}
+
 fn welch_t(a: &[f64], b: &[f64]) -> f64 {
     let variance = |xs: &[f64]| {
         let m = mean(xs);
@@ -195,13 +266,16 @@ fn welch_t(a: &[f64], b: &[f64]) -> f64 {
     (mean(a) - mean(b)) / (variance(a) / a.len() as f64 + variance(b) / b.len() as f64).sqrt()
 }
 
+fn resample(rng: &mut fastrand::Rng, pool: &[f64], n: usize) -> Vec<f64> {
+    (0..n).map(|_| pool[rng.usize(..pool.len())]).collect()
+}
+
 pub fn judge(now: &[f64], then: &[f64]) -> Verdict {
     let mut rng = fastrand::Rng::with_seed(0x5eed);
-    let mut resample = |pool: &[f64], n: usize| -> Vec<f64> { (0..n).map(|_| pool[rng.usize(..pool.len())]).collect() };
     let t = welch_t(now, then);
     let mixed: Vec<f64> = now.iter().chain(then).copied().collect();
     let null: Vec<f64> = (0..RESAMPLES)
-        .map(|_| welch_t(&resample(&mixed, now.len()), &resample(&mixed, then.len())))
+        .map(|_| welch_t(&resample(&mut rng, &mixed, now.len()), &resample(&mut rng, &mixed, then.len())))
         .filter(|t| t.is_finite())
         .collect();
     let below = null.iter().filter(|&&x| x < t).count() as f64 / null.len().max(1) as f64;
@@ -209,9 +283,8 @@ pub fn judge(now: &[f64], then: &[f64]) -> Verdict {
     if !t.is_finite() || p_value >= SIGNIFICANCE {
         return Verdict::NoChange;
     }
-    let mut changes: Vec<f64> = (0..RESAMPLES)
-        .map(|_| mean(&resample(now, now.len())) / mean(&resample(then, then.len())) - 1.0)
-        .collect();
+    let mut changes: Vec<f64> =
+        (0..RESAMPLES).map(|_| mean(&resample(&mut rng, now, now.len())) / mean(&resample(&mut rng, then, then.len())) - 1.0).collect();
     changes.sort_by(f64::total_cmp);
     let (lower, upper) = (changes[RESAMPLES * 25 / 1000], changes[RESAMPLES * 975 / 1000]);
     if lower > NOISE {
@@ -220,5 +293,20 @@ pub fn judge(now: &[f64], then: &[f64]) -> Verdict {
         Verdict::Improved
     } else {
         Verdict::WithinNoise
+    }
+}
+
+/// The median of the sum of two independently measured steps and its 95% bootstrap
+/// confidence interval: each step's per-iteration times resampled on its own, the medians
+/// summed, the 2.5th and 97.5th percentiles of those sums.
+pub fn sum_of_medians(a: &[f64], b: &[f64]) -> Estimate {
+    let mut rng = fastrand::Rng::with_seed(0x5eed);
+    let mut sums: Vec<f64> =
+        (0..RESAMPLES).map(|_| median(&mut resample(&mut rng, a, a.len())) + median(&mut resample(&mut rng, b, b.len()))).collect();
+    sums.sort_by(f64::total_cmp);
+    Estimate {
+        median: median(&mut a.to_vec()) + median(&mut b.to_vec()),
+        lower: sums[RESAMPLES * 25 / 1000],
+        upper: sums[RESAMPLES * 975 / 1000],
     }
 }

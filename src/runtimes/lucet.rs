@@ -5,20 +5,25 @@
 //! from it). Without the library, every step skips Lucet and says why.
 //!
 //! - compile: lucetc compiles the wasm to a shared object, which it can only write to a
-//!   file (a private temporary one here), for a Sandybridge CPU (Lucet's own CPU
-//!   detection panics on current CPUs).
+//!   file (in a fresh private directory, mode 0700, removed with the module), for a
+//!   Sandybridge CPU (Lucet's own CPU detection panics on current CPUs).
 //! - load, on the first instantiation: dlopen of the shared object and a memory region
 //!   of 16 instance slots. It is part of JIT and AOT execute, not of instantiate.
 //! - instantiate: a new instance in the loaded module's region.
-//! - AOT: the artifact is the shared object with this suite's seal at its end; once the
-//!   seal is checked, lucet-runtime opens the artifact file itself (the dynamic loader
-//!   ignores the bytes after the object).
+//! - AOT: the artifact is the shared object (with this suite's seal at its end on disk);
+//!   lucet-runtime dlopens the private copy of the checked bytes that the artifact store
+//!   hands over.
+//! - calls: exports of one parameter (the library's C ABI passes one value).
+//! - WASI (feature `wasi`): lucet-wasi 0.6.1 implements preview 0 (`wasi_unstable`); the
+//!   library binds every `wasi_snapshot_preview1` import to it, translating the calls
+//!   whose layouts differ (`fd_seek`'s whence, `filestat`, `poll_oneoff`), with a read-only
+//!   preopened directory and stdout/stderr in memory (`lucet/src/wasi.rs`).
 
 use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
-use crate::value::{Export, ValType, Value};
+use crate::value::{Export, ValType, Value, check_args};
 use anyhow::{Context, Result, anyhow, bail};
 use libloading::os::unix::{Library, RTLD_GLOBAL, RTLD_NOW};
 use std::cell::OnceCell;
@@ -27,7 +32,6 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 #[repr(C)]
 #[derive(Clone, Copy)]
@@ -50,8 +54,21 @@ struct Api {
     free_instance: unsafe extern "C" fn(*mut c_void),
     free_module: unsafe extern "C" fn(*mut c_void),
     free_error: unsafe extern "C" fn(Error),
+    wasi: WasiApi,
     _library: Library,
 }
+
+/// The library's WASI entry points (`lucet/src/wasi.rs`).
+struct WasiApi {
+    compile: unsafe extern "C" fn(*const u8, usize, *const c_char, u32) -> Error,
+    start: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, *const c_char, *const c_char, *mut *mut c_void) -> Error,
+    set_bench_hooks: unsafe extern "C" fn(*mut c_void, Option<Hook>, Option<Hook>, *mut c_void) -> Error,
+    run: unsafe extern "C" fn(*mut c_void, *mut i32) -> Error,
+    output: unsafe extern "C" fn(*mut c_void, *mut *mut u8, *mut usize, *mut *mut u8, *mut usize) -> Error,
+    free_bytes: unsafe extern "C" fn(*mut u8, usize),
+}
+
+type Hook = unsafe extern "C" fn(*mut c_void);
 
 /// `$WRB_LUCET_LIB`, else what `lucet/build.sh` builds.
 pub fn library_path() -> PathBuf {
@@ -89,6 +106,14 @@ fn open() -> Result<Api> {
             free_instance: symbol!(b"wrb_lucet_free_instance"),
             free_module: symbol!(b"wrb_lucet_free_module"),
             free_error: symbol!(b"wrb_lucet_free_error"),
+            wasi: WasiApi {
+                compile: symbol!(b"wrb_lucet_compile_wasi"),
+                start: symbol!(b"wrb_lucet_wasi_start"),
+                set_bench_hooks: symbol!(b"wrb_lucet_wasi_set_bench_hooks"),
+                run: symbol!(b"wrb_lucet_wasi_run"),
+                output: symbol!(b"wrb_lucet_wasi_output"),
+                free_bytes: symbol!(b"wrb_lucet_free_bytes"),
+            },
             _library: library,
         })
     }
@@ -138,12 +163,8 @@ impl Runtime for Lucet {
         api().map_or_else(|reason| reason.to_string(), |api| api.version.clone())
     }
 
-    fn unsupported(&self, step: Step) -> Option<&'static str> {
-        api().err().or_else(|| {
-            step.is_wasi().then_some(
-                "lucet-wasi 0.6.1 implements only `wasi_unstable` (WASI preview 0); the WASI samples are wasi_snapshot_preview1 commands, whose seek and file-status layouts differ",
-            )
-        })
+    fn unsupported(&self, _step: Step) -> Option<String> {
+        api().err().map(str::to_string)
     }
 
     /// lucetc 0.6.1: "Wasm validation: bulk memory support is not enabled".
@@ -151,13 +172,13 @@ impl Runtime for Lucet {
         &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
-    fn renew(&self) -> Box<dyn Runtime> {
-        Box::new(Lucet)
+    fn renew(&self) -> Result<Box<dyn Runtime>> {
+        Ok(Box::new(Lucet))
     }
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
-        let object = SharedObject::temporary()?;
+        let object = SharedObject::private()?;
         let path = c_path(&object.path)?;
         api.check(unsafe { (api.compile)(sample.wasm.as_ptr(), sample.wasm.len(), path.as_ptr()) })?;
         Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new() }))
@@ -165,42 +186,45 @@ impl Runtime for Lucet {
 
     unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
-        let object = SharedObject::temporary()?;
+        let object = SharedObject::private()?;
         std::fs::write(&object.path, &artifact)?;
         Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new() }))
     }
 
-    unsafe fn load_artifact(&self, path: &Path, module_bytes: Vec<u8>) -> Result<Box<dyn Module>> {
+    /// lucetc with bindings for every `wasi_snapshot_preview1` function (lucet-wasi 0.6.1,
+    /// which implements preview 0, behind the library's preview-1 translations) and for
+    /// `bench.start` / `bench.end`.
+    #[cfg(feature = "wasi")]
+    fn compile_wasi(&self, sample: &crate::wasi::WasiSample) -> Result<Box<dyn crate::wasi::WasiModule>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
-        let object = SharedObject { path: path.to_owned(), len: module_bytes.len(), temporary: false };
+        let object = SharedObject::private()?;
+        let path = c_path(&object.path)?;
+        api.check(unsafe { (api.wasi.compile)(sample.wasm.as_ptr(), sample.wasm.len(), path.as_ptr(), 0) })?;
+        Ok(Box::new(wasi::LucetWasi(LucetModule { api, object, loaded: OnceCell::new() })))
+    }
+
+    /// lucet-runtime opens the (private, checked) file itself.
+    unsafe fn load_artifact(&self, path: &Path) -> Result<Box<dyn Module>> {
+        let api = api().map_err(|reason| anyhow!(reason))?;
+        let object = SharedObject { path: path.to_owned(), _dir: None };
         let module = LucetModule { api, object, loaded: OnceCell::new() };
         module.loaded()?;
         Ok(Box::new(module))
     }
 }
 
-/// A shared object on disk: the first `len` bytes of the file at `path`.
+/// A shared object on disk, in a private directory of its own when this suite made it.
 struct SharedObject {
     path: PathBuf,
-    len: usize,
-    temporary: bool,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl SharedObject {
-    fn temporary() -> Result<SharedObject> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join("wasm-runtime-bench-lucet");
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        let name = format!("{}-{}.so", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-        Ok(SharedObject { path: dir.join(name), len: usize::MAX, temporary: true })
-    }
-}
-
-impl Drop for SharedObject {
-    fn drop(&mut self) {
-        if self.temporary {
-            let _ = std::fs::remove_file(&self.path);
-        }
+    /// A path in a fresh directory that only this user can enter (mode 0700, made with
+    /// `mkdtemp`), so no one else can place or swap the file lucetc writes and dlopen reads.
+    fn private() -> Result<SharedObject> {
+        let dir = tempfile::Builder::new().prefix("wrb-lucet-").tempdir().context("making a private directory for lucetc's output")?;
+        Ok(SharedObject { path: dir.path().join("module.so"), _dir: Some(dir) })
     }
 }
 
@@ -248,17 +272,17 @@ impl Module for LucetModule {
         let module = Rc::clone(self.loaded()?);
         let name = CString::new(export.name.as_str())?;
         let api = self.api;
-        api.check(unsafe { (api.check_export)(module.handle, name.as_ptr(), tag(export.param), tag(export.result)) })?;
+        let (&[param], Some(result)) = (export.params.as_slice(), export.result) else {
+            anyhow::bail!("export {export}: the Lucet adapter binds exports of one parameter and one result");
+        };
+        api.check(unsafe { (api.check_export)(module.handle, name.as_ptr(), tag(param), tag(result)) })?;
         let mut handle = std::ptr::null_mut();
         api.check(unsafe { (api.instantiate)(module.handle, &mut handle) })?;
-        Ok(Box::new(LucetInstance { api, _module: module, handle, name, result: export.result }))
+        Ok(Box::new(LucetInstance { api, _module: module, handle, name, result, export: export.clone() }))
     }
 
     fn serialize(&self) -> Result<Vec<u8>> {
-        let mut bytes = std::fs::read(&self.object.path)
-            .with_context(|| format!("reading the shared object {}", self.object.path.display()))?;
-        bytes.truncate(self.object.len);
-        Ok(bytes)
+        std::fs::read(&self.object.path).with_context(|| format!("reading the shared object {}", self.object.path.display()))
     }
 }
 
@@ -268,6 +292,7 @@ struct LucetInstance {
     handle: *mut c_void,
     name: CString,
     result: ValType,
+    export: Export,
 }
 
 impl Drop for LucetInstance {
@@ -277,8 +302,9 @@ impl Drop for LucetInstance {
 }
 
 impl Instance for LucetInstance {
-    fn call(&mut self, arg: Value) -> Result<Value> {
-        let arg = match arg {
+    fn call(&mut self, args: &[Value]) -> Result<Option<Value>> {
+        check_args(&self.export, args)?;
+        let arg = match args[0] {
             Value::I32(v) => WrbValue { tag: 0, bits: v as u32 as u64 },
             Value::I64(v) => WrbValue { tag: 1, bits: v as u64 },
             Value::F32(v) => WrbValue { tag: 2, bits: v.to_bits() as u64 },
@@ -286,11 +312,80 @@ impl Instance for LucetInstance {
         };
         let mut out = WrbValue { tag: 0, bits: 0 };
         self.api.check(unsafe { (self.api.call)(self.handle, self.name.as_ptr(), arg, tag(self.result), &mut out) })?;
-        Ok(match self.result {
-            ValType::I32 => Value::I32(out.bits as u32 as i32),
-            ValType::I64 => Value::I64(out.bits as i64),
-            ValType::F32 => Value::F32(f32::from_bits(out.bits as u32)),
-            ValType::F64 => Value::F64(f64::from_bits(out.bits)),
-        })
+        Ok(Some(Value::from_bits(self.result, out.bits)))
+    }
+}
+
+#[cfg(feature = "wasi")]
+mod wasi {
+    use super::{LucetModule, c_path};
+    use crate::wasi::{Markers, WasiCommand, WasiModule, WasiRan};
+    use anyhow::{Context, Result};
+    use std::ffi::{CString, c_char, c_void};
+    use std::sync::Arc;
+
+    /// A WASI command compiled by lucetc; each run is a new instance in the module's region.
+    pub struct LucetWasi(pub LucetModule);
+
+    unsafe extern "C" fn start(data: *mut c_void) {
+        // SAFETY: `data` is the run's `Markers`, alive until the instance is freed.
+        unsafe { &*data.cast::<Markers>() }.start();
+    }
+
+    unsafe extern "C" fn end(data: *mut c_void) {
+        // SAFETY: as in `start`.
+        unsafe { &*data.cast::<Markers>() }.end();
+    }
+
+    impl WasiModule for LucetWasi {
+        /// The guest's directory is read-only: the library takes every right that changes
+        /// the file system off the preopened directory.
+        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+            let module = self.0.loaded()?.clone();
+            let api = self.0.api;
+            let argv: Vec<CString> = command.argv().into_iter().map(CString::new).collect::<Result<_, _>>().context("an argument with a NUL byte")?;
+            let pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+            let (preopen, guest) = (c_path(command.preopen)?, CString::new(command.guest_dir)?);
+            let mut instance = std::ptr::null_mut();
+            api.check(unsafe { (api.wasi.start)(module.handle, pointers.as_ptr(), pointers.len(), preopen.as_ptr(), guest.as_ptr(), &mut instance) })?;
+            // From here on the instance is freed with the markers it points to, whatever happens.
+            let markers = Arc::into_raw(command.markers.clone());
+            let free = move || unsafe {
+                (api.free_instance)(instance);
+                drop(Arc::from_raw(markers));
+            };
+            let ran = (|| {
+                api.check(unsafe { (api.wasi.set_bench_hooks)(instance, Some(start), Some(end), markers as *mut c_void) })?;
+                let mut exit_code = 0;
+                api.check(unsafe { (api.wasi.run)(instance, &mut exit_code) })?;
+                Ok(exit_code)
+            })();
+            let exit_code = match ran {
+                Ok(code) => code,
+                Err(e) => {
+                    free();
+                    return Err(e);
+                }
+            };
+            Ok(WasiRan::new(exit_code, move || {
+                let (mut out, mut out_len, mut err, mut err_len) = (std::ptr::null_mut(), 0, std::ptr::null_mut(), 0);
+                let read = api.check(unsafe { (api.wasi.output)(instance, &mut out, &mut out_len, &mut err, &mut err_len) });
+                let take = |ptr: *mut u8, len: usize| {
+                    if ptr.is_null() {
+                        return Vec::new();
+                    }
+                    let bytes = unsafe { std::slice::from_raw_parts(ptr, len) }.to_vec();
+                    unsafe { (api.wasi.free_bytes)(ptr, len) };
+                    bytes
+                };
+                let output = match read {
+                    Ok(()) => (take(out, out_len), take(err, err_len)),
+                    Err(e) => (Vec::new(), format!("(the suite could not read the guest's output: {e:#})").into_bytes()),
+                };
+                free();
+                drop(module);
+                output
+            }))
+        }
     }
 }

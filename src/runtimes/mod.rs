@@ -1,4 +1,6 @@
-//! The runtime table: every runtime this build was compiled with (one cargo feature each).
+//! The runtime table: every runtime this build was compiled with (one cargo feature each),
+//! one line each. A runtime that cannot start in this process is kept as `Unavailable`,
+//! so that every step skips it with the reason instead of the bench stopping.
 
 #[cfg(feature = "lucet")]
 pub mod lucet;
@@ -18,34 +20,66 @@ pub mod wasmi;
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime;
 
-use crate::runtime::Runtime;
+use crate::runtime::{Runtime, Unavailable};
+use anyhow::Result;
 
 #[allow(dead_code)]
-fn boxed(runtime: impl Runtime + 'static) -> Box<dyn Runtime> {
-    Box::new(runtime)
+fn boxed<R: Runtime + 'static>(runtime: Result<R>) -> Result<Box<dyn Runtime>> {
+    Ok(Box::new(runtime?))
 }
 
-pub fn runtimes() -> Vec<Box<dyn Runtime>> {
-    let mut all: Vec<Box<dyn Runtime>> = vec![Box::new(native::Native)];
+type Make = fn() -> Result<Box<dyn Runtime>>;
+
+/// Every runtime of this build, in the order of the report's columns.
+pub const TABLE: &[(&str, Make)] = &[
+    ("native", || Ok(Box::new(native::Native))),
     #[cfg(feature = "wasmer-singlepass")]
-    all.push(Box::new(wasmer::Wasmer::singlepass()));
+    ("wasmer.singlepass", || boxed(wasmer::Wasmer::singlepass())),
     #[cfg(feature = "wasmer-cranelift")]
-    all.push(Box::new(wasmer::Wasmer::cranelift()));
+    ("wasmer.cranelift", || boxed(wasmer::Wasmer::cranelift())),
     #[cfg(feature = "wasmer-llvm")]
-    all.push(Box::new(wasmer::Wasmer::llvm()));
+    ("wasmer.llvm", || boxed(wasmer::Wasmer::llvm())),
     #[cfg(feature = "wasmtime")]
-    all.extend([wasmtime::Wasmtime::cranelift(), wasmtime::Wasmtime::winch(), wasmtime::Wasmtime::pulley()].map(boxed));
+    ("wasmtime.cranelift", || boxed(wasmtime::Wasmtime::cranelift())),
+    #[cfg(feature = "wasmtime")]
+    ("wasmtime.winch", || boxed(wasmtime::Wasmtime::winch())),
+    #[cfg(feature = "wasmtime")]
+    ("wasmtime.pulley", || boxed(wasmtime::Wasmtime::pulley())),
     #[cfg(feature = "wasmi")]
-    all.extend([wasmi::Wasmi::eager(), wasmi::Wasmi::lazy()].map(boxed));
+    ("wasmi.eager", || boxed(Ok(wasmi::Wasmi::eager()))),
+    #[cfg(feature = "wasmi")]
+    ("wasmi.lazy", || boxed(Ok(wasmi::Wasmi::lazy()))),
     #[cfg(feature = "tinywasm")]
-    all.push(Box::new(tinywasm::Tinywasm));
+    ("tinywasm", || boxed(Ok(tinywasm::Tinywasm))),
     #[cfg(feature = "stitch")]
-    all.push(Box::new(stitch::Stitch::new()));
+    ("stitch", || boxed(Ok(stitch::Stitch::new()))),
     #[cfg(feature = "wasm3")]
-    all.push(Box::new(wasm3::Wasm3::new()));
+    ("wasm3", || boxed(wasm3::Wasm3::new())),
     #[cfg(feature = "wamr")]
-    all.push(Box::new(wamr::Wamr));
+    ("wamr", || boxed(wamr::Wamr::new())),
     #[cfg(feature = "lucet")]
-    all.push(Box::new(lucet::Lucet));
-    all
+    ("lucet", || boxed(Ok(lucet::Lucet))),
+];
+
+/// Every runtime of this build; one that cannot start is `Unavailable`, with the reason.
+pub fn runtimes() -> Vec<Box<dyn Runtime>> {
+    TABLE
+        .iter()
+        .map(|(name, make)| {
+            make().unwrap_or_else(|e| Box::new(Unavailable { name, reason: format!("{name} could not start: {e:#}") }))
+        })
+        .collect()
+}
+
+/// The runtime called `name`, started anew.
+pub fn runtime(name: &str) -> Result<Box<dyn Runtime>> {
+    let (_, make) = TABLE
+        .iter()
+        .find(|(n, _)| *n == name)
+        .ok_or_else(|| anyhow::anyhow!("no runtime `{name}` in this build ({})", names().join(", ")))?;
+    make()
+}
+
+pub fn names() -> Vec<&'static str> {
+    TABLE.iter().map(|(name, _)| *name).collect()
 }

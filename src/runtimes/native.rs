@@ -1,45 +1,85 @@
-//! The `native` runtime: each sample's own Rust source (the crates in `wasm-sample/`),
-//! compiled for the host by cargo and called through a function pointer; for the WASI
-//! samples, the command's library called in-process with the host's file system.
+//! The `native` runtime: each sample's own source compiled for the host, the same program
+//! built the same way as its wasm: the crates of `wasm-sample/` (and mruby-script's C, by
+//! clang-22) linked into one shared library with the samples' own profile (fat LTO, one
+//! codegen unit, panic = abort), for the x86-64 baseline CPU (`wasm-sample/native-twins`,
+//! built by `./suite setup`). Called through a function pointer; for the WASI samples, the
+//! command's library called in-process with the host's file system.
 
-use crate::runtime::{Instance, Module, Runtime, WasiModule};
+use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
-use crate::value::{Export, Value, WasmValue};
-use crate::wasi::{GUEST_DIR, WasiCommand, WasiOutput, WasiSample};
-use anyhow::{Result, anyhow};
+use crate::value::{Export, ValType, Value};
+use anyhow::{Context, Result, anyhow, bail};
+use libloading::Library;
+use std::path::PathBuf;
+use std::sync::OnceLock;
 
-pub type NativeFn = fn(Value) -> Option<Value>;
-
-/// The native twin of each sample, by sample name.
-pub fn function(sample: &str) -> Option<NativeFn> {
-    Some(match sample {
-        "add-one" => |v| Some(add_one::add_one(i32::from_value(v)?).into_value()),
-        "fibonacci" => |v| Some(fibonacci::fibonacci(i32::from_value(v)?).into_value()),
-        "nbody" => |v| Some(nbody::nbody(i32::from_value(v)?).into_value()),
-        "sieve" => |v| Some(sieve::count_primes(i32::from_value(v)?).into_value()),
-        "sort-indirect" => |v| Some(sort_indirect::sort_checksum(i32::from_value(v)?).into_value()),
-        "sha256" => |v| Some(sha256::hash_prefix(i32::from_value(v)?).into_value()),
-        "markdown" => |v| Some(markdown::render_hash(i32::from_value(v)?).into_value()),
-        "mruby-script" => |v| Some(mruby_script::run_script(i32::from_value(v)?).into_value()),
-        _ => return None,
-    })
+/// A twin's entry point with the signature of the sample's export.
+#[derive(Clone, Copy)]
+pub enum Twin {
+    I32ToI32(extern "C" fn(i32) -> i32),
+    I32ToF64(extern "C" fn(i32) -> f64),
 }
 
-/// A WASI command's native twin: argv, environment, stdout, stderr; returns the exit code.
-pub type NativeCommand = fn(&[String], &mut Vec<u8>, &mut Vec<u8>) -> i32;
+impl Twin {
+    pub fn export(self, name: &str) -> Export {
+        let result = match self {
+            Twin::I32ToI32(_) => ValType::I32,
+            Twin::I32ToF64(_) => ValType::F64,
+        };
+        Export { name: name.to_string(), params: vec![ValType::I32], result: Some(result) }
+    }
 
-/// The native twin of each WASI sample, by sample name.
-pub fn command(sample: &str) -> Option<NativeCommand> {
-    Some(match sample {
-        "wordfreq" => |args, out, err| wordfreq::main_with(args, std::iter::empty(), out, err),
-        _ => return None,
-    })
+    #[inline]
+    pub fn call(self, args: &[Value]) -> Result<Option<Value>> {
+        match (self, args) {
+            (Twin::I32ToI32(f), [Value::I32(a)]) => Ok(Some(Value::I32(f(*a)))),
+            (Twin::I32ToF64(f), [Value::I32(a)]) => Ok(Some(Value::F64(f(*a)))),
+            _ => bail!("the native twin takes one i32, got {args:?}"),
+        }
+    }
+}
+
+/// `$WRB_NATIVE_LIB`, else what `./suite setup` builds.
+pub fn library_path() -> PathBuf {
+    std::env::var_os("WRB_NATIVE_LIB")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::artifact::target_dir().join("native-twins/wasm-sample/libnative_twins.so"))
+}
+
+fn library() -> Result<&'static Library> {
+    static LIBRARY: OnceLock<std::result::Result<Library, String>> = OnceLock::new();
+    LIBRARY
+        .get_or_init(|| {
+            let path = library_path();
+            // SAFETY: the project's own library of plain functions; no initializers but Rust's.
+            unsafe { Library::new(&path) }
+                .map_err(|e| format!("the native twins are not built ({}: {e}); `./suite setup` builds them", path.display()))
+        })
+        .as_ref()
+        .map_err(|e| anyhow!("{e}"))
+}
+
+/// The native twin of each sample, by sample name.
+pub fn twin(sample: &str) -> Result<Twin> {
+    let library = library()?;
+    let symbol = format!("wrb_native_{}", sample.replace('-', "_"));
+    let float = sample == "nbody";
+    // SAFETY: the library exports each twin with the signature its sample's export has
+    // (wasm-sample/native-twins/src/lib.rs); `nbody` is the one returning f64.
+    unsafe {
+        Ok(if float {
+            Twin::I32ToF64(*library.get::<extern "C" fn(i32) -> f64>(symbol.as_bytes()).with_context(|| format!("sample `{sample}` has no native twin"))?)
+        } else {
+            Twin::I32ToI32(*library.get::<extern "C" fn(i32) -> i32>(symbol.as_bytes()).with_context(|| format!("sample `{sample}` has no native twin"))?)
+        })
+    }
 }
 
 pub struct Native;
 
-struct NativeModule(NativeFn);
+struct NativeModule(Twin);
 
 impl Runtime for Native {
     fn name(&self) -> &'static str {
@@ -47,61 +87,112 @@ impl Runtime for Native {
     }
 
     fn version(&self) -> String {
-        format!("native {}", env!("CARGO_PKG_VERSION"))
+        format!("native {} (x86-64 baseline, the samples' profile)", env!("CARGO_PKG_VERSION"))
     }
 
-    fn unsupported(&self, step: Step) -> Option<&'static str> {
+    fn unsupported(&self, step: Step) -> Option<String> {
+        if let Err(e) = library() {
+            return Some(e.to_string());
+        }
         match step {
             Step::Execute | Step::WasiRun => None,
-            Step::Wasi => Some("native code is compiled ahead of time by cargo; only the run is comparable (wasi_run)"),
-            _ => Some("native code is compiled ahead of time by cargo; only execution is comparable"),
+            Step::Wasi => Some("native code is compiled ahead of time by cargo; only the run is comparable (wasi_run)".into()),
+            _ => Some("native code is compiled ahead of time by cargo; only execution is comparable".into()),
         }
     }
 
-    fn renew(&self) -> Box<dyn Runtime> {
-        Box::new(Native)
+    /// Only the committed samples have twins.
+    fn cannot_run(&self, sample: &str, _proposals: &[crate::proposal::Proposal]) -> Option<String> {
+        twin(sample).err().map(|_| format!("sample `{sample}` has no native twin (only the committed samples do)"))
+    }
+
+    fn renew(&self) -> Result<Box<dyn Runtime>> {
+        Ok(Box::new(Native))
     }
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
-        let run = function(&sample.name).ok_or_else(|| anyhow!("sample `{}` has no native twin", sample.name))?;
-        Ok(Box::new(NativeModule(run)))
+        Ok(Box::new(NativeModule(twin(&sample.name)?)))
     }
 
-    fn compile_wasi(&self, sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
-        let run = command(&sample.name).ok_or_else(|| anyhow!("WASI sample `{}` has no native twin", sample.name))?;
-        Ok(Box::new(NativeWasi(run)))
-    }
-}
-
-struct NativeWasi(NativeCommand);
-
-impl WasiModule for NativeWasi {
-    /// Paths under `GUEST_DIR` in the arguments become the host paths of the preopened
-    /// directory; native code has no sandbox, so the guest's view is not enforced.
-    fn run(&self, command: &WasiCommand) -> Result<WasiOutput> {
-        let guest_dir = format!("{GUEST_DIR}/");
-        let argv: Vec<String> = command
-            .argv()
-            .into_iter()
-            .map(|arg| match arg.strip_prefix(&guest_dir) {
-                Some(path) => command.preopen.join(path).to_string_lossy().into_owned(),
-                None => arg,
-            })
-            .collect();
-        let mut output = WasiOutput::default();
-        output.exit_code = (self.0)(&argv, &mut output.stdout, &mut output.stderr);
-        Ok(output)
+    #[cfg(feature = "wasi")]
+    fn compile_wasi(&self, sample: &crate::wasi::WasiSample) -> Result<Box<dyn crate::wasi::WasiModule>> {
+        wasi::compile(sample)
     }
 }
 
 impl Module for NativeModule {
-    fn instantiate(&self, _export: &Export) -> Result<Box<dyn Instance>> {
+    fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
+        let own = self.0.export(&export.name);
+        anyhow::ensure!(own.params == export.params && own.result == export.result, "export {export}: the native twin is {own}");
         Ok(Box::new(NativeModule(self.0)))
     }
 }
 
 impl Instance for NativeModule {
-    fn call(&mut self, arg: Value) -> Result<Value> {
-        (self.0)(arg).ok_or_else(|| anyhow!("the native twin does not take a {} argument", arg.ty()))
+    #[inline]
+    fn call(&mut self, args: &[Value]) -> Result<Option<Value>> {
+        self.0.call(args)
+    }
+}
+
+#[cfg(feature = "wasi")]
+mod wasi {
+    use super::library;
+    use crate::wasi::{WasiCommand, WasiModule, WasiRan, WasiSample};
+    use anyhow::{Context, Result, bail};
+    use std::ffi::{CString, c_char};
+
+    #[repr(C)]
+    struct Bytes {
+        ptr: *mut u8,
+        len: usize,
+    }
+
+    type Command = unsafe extern "C" fn(usize, *const *const c_char, *mut Bytes, *mut Bytes) -> i32;
+    type Free = unsafe extern "C" fn(Bytes);
+
+    pub fn compile(sample: &WasiSample) -> Result<Box<dyn WasiModule>> {
+        let library = library()?;
+        if sample.name != "wordfreq" {
+            bail!("WASI sample `{}` has no native twin", sample.name);
+        }
+        // SAFETY: signatures as wasm-sample/native-twins/src/lib.rs defines them.
+        let (run, free) = unsafe { (*library.get::<Command>(b"wrb_native_wordfreq")?, *library.get::<Free>(b"wrb_native_free")?) };
+        Ok(Box::new(NativeWasi { run, free }))
+    }
+
+    struct NativeWasi {
+        run: Command,
+        free: Free,
+    }
+
+    impl WasiModule for NativeWasi {
+        /// Paths under the guest directory in the arguments become the host paths of the
+        /// preopened directory; native code has no sandbox, so the guest's view is not enforced.
+        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+            let guest_dir = format!("{}/", command.guest_dir.trim_end_matches('/'));
+            let argv: Vec<CString> = command
+                .argv()
+                .into_iter()
+                .map(|arg| match arg.strip_prefix(&guest_dir) {
+                    Some(path) => command.preopen.join(path).to_string_lossy().into_owned(),
+                    None => arg,
+                })
+                .map(|arg| CString::new(arg).context("an argument with a NUL byte"))
+                .collect::<Result<_>>()?;
+            let pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+            let (mut out, mut err) = (Bytes { ptr: std::ptr::null_mut(), len: 0 }, Bytes { ptr: std::ptr::null_mut(), len: 0 });
+            // SAFETY: argv holds NUL-terminated strings that outlive the call.
+            let code = unsafe { (self.run)(pointers.len(), pointers.as_ptr(), &mut out, &mut err) };
+            let free = self.free;
+            Ok(WasiRan::new(code, move || {
+                let take = |bytes: Bytes| {
+                    let copy = if bytes.ptr.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(bytes.ptr, bytes.len) }.to_vec() };
+                    unsafe { free(bytes) };
+                    copy
+                };
+                (take(out), take(err))
+            }))
+        }
     }
 }

@@ -11,28 +11,29 @@
 //!   into them): parse, validate, and the fast interpreter's translation of every
 //!   function body into its own code.
 //! - `instantiate`: `wasm_runtime_instantiate` (memory, globals, tables, data and element
-//!   segments; no app heap), an execution environment with a 64 KiB wasm stack, looking
-//!   up the export and checking its type. This WAMR has no public call to read a
-//!   function's type: the adapter reads it from WAMR's `WASMFunctionInstance` and
-//!   `WASMType` structs, mirrored below for this pinned version and build configuration.
-//! - `execute`: the argument and result in a two-cell array on the Rust stack, no
-//!   allocation. The public `wasm_runtime_call_wasm` of this WAMR asks for the calling
-//!   thread's stack bounds on every call (`pthread_getattr_np`, which on a process's main
-//!   thread reads /proc/self/maps: 35 µs per call of `add-one` here), then calls
-//!   `wasm_call_function`. The adapter does the first part once, in `instantiate` (an
-//!   instance cannot leave its thread), and calls `wasm_call_function` itself, as later
-//!   WAMR versions do by caching the bounds. A trap is an exception on the instance, which
-//!   the adapter reports and clears, so the instance can be called again.
+//!   segments; no app heap), an execution environment with a 64 KiB wasm stack given this
+//!   thread's handle and native stack bound, looking up the export and checking its type.
+//!   This WAMR has no public call to read a function's type: the adapter reads it from
+//!   WAMR's `WASMFunctionInstance` and `WASMType` structs, mirrored below for this pinned
+//!   version and build configuration.
+//! - `execute`: the arguments and result in a cell array on the Rust stack, no allocation.
+//!
+//! Per thread, once: this WAMR finds the calling thread's stack bound anew for every call
+//! (`wasm_runtime_call_wasm` calls `wasm_exec_env_set_thread_info`, whose
+//! `pthread_getattr_np` reads /proc/self/maps on a process's main thread: 35 µs per call
+//! of `add-one` here, more as the process maps more). Later WAMR versions keep the bound
+//! in a thread-local; the adapter does the same: `Wamr::new` asks WAMR once per thread
+//! (outside any timed step), and each new execution environment gets the thread's handle
+//! and bound written in; calls go to `wasm_call_function` directly. A trap is an exception
+//! on the instance, which the adapter reports and clears, so the instance can be called again.
 
 use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
-use crate::value::{Export, ValType, Value, WasmValue, arg_as};
-use crate::with_signature;
+use crate::value::{Export, ValType, Value, check_args};
 use anyhow::{Result, bail, ensure};
 use std::ffi::{CStr, CString, c_char};
-use std::marker::PhantomData;
 use std::rc::Rc;
 use std::sync::OnceLock;
 use wamr_sys::*;
@@ -66,6 +67,78 @@ fn message(buf: &[c_char]) -> String {
 
 pub struct Wamr;
 
+impl Wamr {
+    /// WAMR, initialized for the process, with this thread's stack bound known.
+    pub fn new() -> Result<Wamr> {
+        init()?;
+        thread_info()?;
+        Ok(Wamr)
+    }
+}
+
+/// The first fields of WAMR's `WASMExecEnv` (core/iwasm/common/wasm_exec_env.h) as this
+/// build lays it out: AOT support on (`argv_buf`), no thread manager.
+#[repr(C)]
+struct ExecEnvHead {
+    next: *mut std::ffi::c_void,
+    prev: *mut std::ffi::c_void,
+    module_inst: *mut std::ffi::c_void,
+    argv_buf: *mut u32,
+    native_stack_boundary: *mut u8,
+    aux_stack_boundary: u32,
+    attachment: *mut std::ffi::c_void,
+    user_data: *mut std::ffi::c_void,
+    cur_frame: *mut std::ffi::c_void,
+    handle: libc::pthread_t,
+}
+
+/// This thread's handle and native stack bound as WAMR computes them, asked once per
+/// thread (on an execution environment of an empty module) and checked against the mirror.
+fn thread_info() -> Result<(libc::pthread_t, *mut u8)> {
+    thread_local! {
+        static INFO: std::cell::OnceCell<(libc::pthread_t, usize)> = const { std::cell::OnceCell::new() };
+    }
+    let ask = || -> Result<(libc::pthread_t, usize)> {
+        let empty = *b"\0asm\x01\0\0\0";
+        let mut error = [0 as c_char; 128];
+        // SAFETY: `empty` outlives the module, which is unloaded below; every handle is freed.
+        unsafe {
+            let module = wasm_runtime_load(empty.as_ptr(), empty.len() as u32, error.as_mut_ptr(), error.len() as u32);
+            ensure!(!module.is_null(), "loading an empty module: {}", message(&error));
+            let inst = wasm_runtime_instantiate(module, STACK_BYTES, 0, error.as_mut_ptr(), error.len() as u32);
+            let env = if inst.is_null() { std::ptr::null_mut() } else { wasm_runtime_create_exec_env(inst, STACK_BYTES) };
+            let info = if env.is_null() {
+                None
+            } else {
+                wasm_exec_env_set_thread_info(env);
+                let head = &*env.cast::<ExecEnvHead>();
+                Some((head.handle, head.native_stack_boundary as usize, head.module_inst == inst.cast()))
+            };
+            if !env.is_null() {
+                wasm_runtime_destroy_exec_env(env);
+            }
+            if !inst.is_null() {
+                wasm_runtime_deinstantiate(inst);
+            }
+            wasm_runtime_unload(module);
+            let (handle, bound, same) = info.ok_or_else(|| anyhow::anyhow!("an execution environment for an empty module: {}", message(&error)))?;
+            ensure!(
+                same && handle == libc::pthread_self() && bound != 0,
+                "WAMR's execution environment is not laid out as this adapter was written for"
+            );
+            Ok((handle, bound))
+        }
+    };
+    INFO.with(|info| {
+        if info.get().is_none() {
+            let asked = ask()?;
+            let _ = info.set(asked);
+        }
+        let (handle, bound) = *info.get().expect("set above");
+        Ok((handle, bound as *mut u8))
+    })
+}
+
 impl Runtime for Wamr {
     fn name(&self) -> &'static str {
         "wamr"
@@ -75,13 +148,11 @@ impl Runtime for Wamr {
         "wamr (wamr-sys 0.1.1), fast interpreter".into()
     }
 
-    fn unsupported(&self, step: Step) -> Option<&'static str> {
+    fn unsupported(&self, step: Step) -> Option<String> {
         match step {
-            Step::AotCompile | Step::AotExecute => {
-                Some("wamr runs here as its fast interpreter: its AOT needs wamrc, which wamr-sys does not build")
-            }
+            _ if step.is_aot() => Some("wamr runs here as its fast interpreter: its AOT needs wamrc, which wamr-sys does not build".into()),
             Step::Wasi | Step::WasiRun => Some(
-                "the 2020 WAMR of wamr-sys 0.1.1 has WASI (libc-wasi), but its guests write to the process's own stdout: no way to capture it (wasm_runtime_set_wasi_args_ex came later)",
+                "the 2020 WAMR of wamr-sys 0.1.1 has WASI (libc-wasi), but its guests write to the process's own stdout: no way to capture it (wasm_runtime_set_wasi_args_ex came later)".into(),
             ),
             _ => None,
         }
@@ -92,8 +163,8 @@ impl Runtime for Wamr {
         &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
-    fn renew(&self) -> Box<dyn Runtime> {
-        Box::new(Wamr)
+    fn renew(&self) -> Result<Box<dyn Runtime>> {
+        Ok(Box::new(Wamr::new()?))
     }
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
@@ -130,17 +201,25 @@ impl Module for WamrModule {
         let mut instance = Live { inst: raw, exec_env: std::ptr::null_mut(), _module: self.0.clone() };
         instance.exec_env = unsafe { wasm_runtime_create_exec_env(raw, STACK_BYTES) };
         ensure!(!instance.exec_env.is_null(), "wasm_runtime_create_exec_env failed");
-        // The thread's handle and stack bounds, for this thread: `Live` is not `Send`.
-        unsafe { wasm_exec_env_set_thread_info(instance.exec_env) };
+        // This thread's handle and stack bound (`Live` is not `Send`), as WAMR gave them.
+        let (handle, bound) = thread_info()?;
+        // SAFETY: the mirror's layout was checked on this thread's first environment.
+        unsafe {
+            let head = &mut *instance.exec_env.cast::<ExecEnvHead>();
+            head.handle = handle;
+            head.native_stack_boundary = bound;
+        }
         let name = CString::new(export.name.as_str())?;
         let function = unsafe { wasm_runtime_lookup_function(raw, name.as_ptr(), std::ptr::null()) };
         ensure!(!function.is_null(), "export {export} not found");
         let (params, results) = unsafe { signature(function) }?;
         ensure!(
-            params == [export.param] && results == [export.result],
+            params == export.params && results.as_slice() == export.result.as_slice(),
             "export {export} has type {params:?} -> {results:?}"
         );
-        with_signature!(export, bind(instance, function))
+        let cells: usize = params.iter().map(|p| cells(*p)).sum();
+        ensure!(cells <= MAX_CELLS && results.len() <= 1, "export {export}: the WAMR adapter passes at most {MAX_CELLS} cells");
+        Ok(Box::new(WamrInstance { live: instance, function, export: export.clone(), cells: cells as u32 }))
     }
 }
 
@@ -201,52 +280,16 @@ unsafe fn signature(function: wasm_function_inst_t) -> Result<(Vec<ValType>, Vec
     Ok((params.iter().map(val_type).collect::<Result<_>>()?, results.iter().map(val_type).collect::<Result<_>>()?))
 }
 
-/// A value in WAMR's argument array: one 32-bit cell, or two (low half first).
-trait Cells: WasmValue {
-    const CELLS: u32;
-    fn write(self, cells: &mut [u32; 2]);
-    fn read(cells: &[u32; 2]) -> Self;
-}
-
-impl Cells for i32 {
-    const CELLS: u32 = 1;
-    fn write(self, cells: &mut [u32; 2]) {
-        cells[0] = self as u32;
-    }
-    fn read(cells: &[u32; 2]) -> Self {
-        cells[0] as i32
+/// The 32-bit cells a value takes in WAMR's argument array (low half first).
+fn cells(ty: ValType) -> usize {
+    match ty {
+        ValType::I32 | ValType::F32 => 1,
+        ValType::I64 | ValType::F64 => 2,
     }
 }
 
-impl Cells for f32 {
-    const CELLS: u32 = 1;
-    fn write(self, cells: &mut [u32; 2]) {
-        cells[0] = self.to_bits();
-    }
-    fn read(cells: &[u32; 2]) -> Self {
-        f32::from_bits(cells[0])
-    }
-}
-
-impl Cells for i64 {
-    const CELLS: u32 = 2;
-    fn write(self, cells: &mut [u32; 2]) {
-        *cells = [self as u32, (self >> 32) as u32];
-    }
-    fn read(cells: &[u32; 2]) -> Self {
-        (u64::from(cells[0]) | u64::from(cells[1]) << 32) as i64
-    }
-}
-
-impl Cells for f64 {
-    const CELLS: u32 = 2;
-    fn write(self, cells: &mut [u32; 2]) {
-        self.to_bits().cast_signed().write(cells);
-    }
-    fn read(cells: &[u32; 2]) -> Self {
-        f64::from_bits(i64::read(cells).cast_unsigned())
-    }
-}
+/// The cells a call passes, on the stack.
+const MAX_CELLS: usize = 32;
 
 /// An instance and its execution environment, destroyed together.
 struct Live {
@@ -266,26 +309,32 @@ impl Drop for Live {
     }
 }
 
-fn bind<P: Cells, R: Cells>(live: Live, function: wasm_function_inst_t) -> Result<Box<dyn Instance>> {
-    Ok(Box::new(WamrInstance::<P, R> { live, function, types: PhantomData }))
-}
-
-struct WamrInstance<P, R> {
+struct WamrInstance {
     live: Live,
     function: wasm_function_inst_t,
-    types: PhantomData<(P, R)>,
+    export: Export,
+    cells: u32,
 }
 
-impl<P: Cells, R: Cells> Instance for WamrInstance<P, R> {
+impl Instance for WamrInstance {
     #[inline]
-    fn call(&mut self, arg: Value) -> Result<Value> {
-        let mut cells = [0u32; 2];
-        arg_as::<P>(arg)?.write(&mut cells);
+    fn call(&mut self, args: &[Value]) -> Result<Option<Value>> {
+        check_args(&self.export, args)?;
+        let mut argv = [0u32; MAX_CELLS];
+        let mut at = 0;
+        for arg in args {
+            let bits = arg.bits();
+            argv[at] = bits as u32;
+            if cells(arg.ty()) == 2 {
+                argv[at + 1] = (bits >> 32) as u32;
+            }
+            at += cells(arg.ty());
+        }
         // SAFETY: the function belongs to this instance and its type was checked: it takes
-        // `P::CELLS` cells and returns at most two. The execution environment is valid and
+        // `self.cells` cells and returns at most two. The execution environment is valid and
         // has its thread's information: this is the thread that made it.
-        if unsafe { wasm_call_function(self.live.exec_env, self.function, P::CELLS, cells.as_mut_ptr()) } {
-            Ok(R::read(&cells).into_value())
+        if unsafe { wasm_call_function(self.live.exec_env, self.function, self.cells, argv.as_mut_ptr()) } {
+            Ok(self.export.result.map(|ty| Value::from_bits(ty, u64::from(argv[0]) | u64::from(argv[1]) << 32)))
         } else {
             let exception = unsafe { wasm_runtime_get_exception(self.live.inst) };
             let message = if exception.is_null() {

@@ -6,23 +6,28 @@
 //! wasm3 loads a parsed module into one runtime, which takes it over (and frees it with
 //! itself), so one parsed module cannot be instantiated twice. The steps are therefore:
 //! - `compile`: parse (`m3_ParseModule`: sections, types, function bodies located, not yet
-//!   compiled) to refuse malformed bytes; the parse is dropped and the module keeps the bytes.
-//!   wasm3 0.4.7 does not check that a section's declared length fits in the bytes (it
-//!   reads past their end), so the adapter checks the section framing first.
-//!   wasm3 validates a function body only when it compiles it (see below).
-//! - `instantiate`: a new wasm3 runtime (its stack), a new parse of the bytes, loading it
-//!   (memory, globals, data and element segments), looking up the export, checking its
-//!   signature and compiling the export's body. Other functions compile on their first call.
+//!   compiled or validated); the module keeps the parse for its first instantiation, and
+//!   the bytes for later ones. wasm3 0.4.7 does not check that a section's declared length
+//!   fits in the bytes (it reads past their end), so the adapter checks the section
+//!   framing first. wasm3 validates a function body only when it compiles it (see below):
+//!   a malformed body in a function never called is never noticed.
+//! - `instantiate`: a new wasm3 runtime (its stack), the module's parse (the kept one the
+//!   first time, a new parse of the bytes after that), loading it (memory, globals, data and
+//!   element segments), looking up the export, checking its signature and compiling the
+//!   export's body. Other functions compile on their first call (in `execute`'s first call
+//!   and in `jit`). `jit` parses once.
 //! - `execute`: a typed call (`Function::call`), values passed on wasm3's stack, no boxing.
+//!   Exports of more than one parameter are not bound by this adapter.
 
 use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
 use crate::sample::Sample;
 use crate::step::Step;
-use crate::value::{Export, Value, WasmValue, arg_as};
+use crate::value::{Export, Typed, Value};
+use std::cell::Cell;
 use crate::with_signature;
 use anyhow::{Result, anyhow, bail, ensure};
-use wasm3::{Environment, Function, WasmArg, WasmType};
+use wasm3::{Environment, Function, ParsedModule, WasmArgs, WasmType};
 
 /// The stack of every wasm3 runtime: its frames and operand slots.
 const STACK_BYTES: u32 = 64 * 1024;
@@ -32,8 +37,8 @@ pub struct Wasm3 {
 }
 
 impl Wasm3 {
-    pub fn new() -> Wasm3 {
-        Wasm3 { env: Environment::new().expect("wasm3 allocates its environment") }
+    pub fn new() -> Result<Wasm3> {
+        Ok(Wasm3 { env: Environment::new().map_err(|e| anyhow!("wasm3's environment: {e}"))? })
     }
 }
 
@@ -46,11 +51,11 @@ impl Runtime for Wasm3 {
         "wasm3 0.4.7 (crate wasm3 0.3.1)".into()
     }
 
-    fn unsupported(&self, step: Step) -> Option<&'static str> {
+    fn unsupported(&self, step: Step) -> Option<String> {
         match step {
-            Step::AotCompile | Step::AotExecute => Some("wasm3 is an interpreter: it has no compiled artifact to store"),
+            _ if step.is_aot() => Some("wasm3 is an interpreter: it has no compiled artifact to store".into()),
             Step::Wasi | Step::WasiRun => Some(
-                "wasm3's WASI (m3_LinkWASI) preopens the host's / and current directory and writes to the process's stdout: it cannot be confined to one directory",
+                "wasm3's WASI (m3_LinkWASI) preopens the host's / and current directory and writes to the process's stdout: it cannot be confined to one directory".into(),
             ),
             _ => None,
         }
@@ -62,24 +67,27 @@ impl Runtime for Wasm3 {
         &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
-    fn renew(&self) -> Box<dyn Runtime> {
-        Box::new(Wasm3::new())
+    fn renew(&self) -> Result<Box<dyn Runtime>> {
+        Ok(Box::new(Wasm3::new()?))
     }
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         check_sections(&sample.wasm)?;
-        drop(self.env.parse_module(sample.wasm.as_slice()).map_err(|e| anyhow!("{e}"))?);
-        Ok(Box::new(Wasm3Module { env: self.env.clone(), wasm: sample.wasm.as_slice().into() }))
+        let parsed = self.env.parse_module(sample.wasm.as_slice()).map_err(|e| anyhow!("{e}"))?;
+        Ok(Box::new(Wasm3Module { env: self.env.clone(), wasm: sample.wasm.as_slice().into(), parsed: Cell::new(Some(parsed)) }))
     }
 }
 
-/// Every section after the header ends within `wasm`: what wasm3 0.4.7's parser assumes.
+/// Every section after the header has a known id and ends within `wasm`: what wasm3
+/// 0.4.7's parser assumes without checking.
 fn check_sections(wasm: &[u8]) -> Result<()> {
     // wasm3 refuses a wrong magic number or version itself.
     let (Some(b"\0asm"), Some(mut rest)) = (wasm.first_chunk::<4>(), wasm.get(8..)) else {
         return Ok(());
     };
-    while let [_id, after_id @ ..] = rest {
+    while let [id, after_id @ ..] = rest {
+        // 0 custom, 1 to 11 WebAssembly 1.0, 12 DataCount: wasm3 passes over any other.
+        ensure!(*id <= 12, "malformed Wasm binary: unknown section id {id}");
         rest = after_id;
         let mut length = 0u64;
         for shift in (0..35).step_by(7) {
@@ -101,18 +109,23 @@ fn check_sections(wasm: &[u8]) -> Result<()> {
 struct Wasm3Module {
     env: Environment,
     wasm: Box<[u8]>,
+    /// The parse `compile` made, until the first instantiation takes it.
+    parsed: Cell<Option<ParsedModule>>,
 }
 
 impl Module for Wasm3Module {
     fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
         let runtime = Box::new(self.env.create_runtime(STACK_BYTES).map_err(|e| anyhow!("{e}"))?);
-        let parsed = self.env.parse_module(&*self.wasm).map_err(|e| anyhow!("{e}"))?;
+        let parsed = match self.parsed.take() {
+            Some(parsed) => parsed,
+            None => self.env.parse_module(&*self.wasm).map_err(|e| anyhow!("{e}"))?,
+        };
         runtime.load_module(parsed).map_err(|e| anyhow!("{e}"))?;
-        with_signature!(export, bind(runtime, export))
+        with_signature!(export, bind(runtime, export), Err(anyhow!("export {export}: the wasm3 adapter binds exports of at most one parameter")))
     }
 }
 
-fn bind<P: WasmValue + WasmArg, R: WasmValue + WasmType>(
+fn bind<P: Typed + Wasm3Args, R: Typed + WasmType>(
     runtime: Box<wasm3::Runtime>,
     export: &Export,
 ) -> Result<Box<dyn Instance>> {
@@ -140,9 +153,33 @@ struct Wasm3Instance<P, R> {
     _runtime: Owned,
 }
 
-impl<P: WasmValue + WasmArg, R: WasmValue + WasmType> Instance for Wasm3Instance<P, R> {
+impl<P: Typed + Wasm3Args, R: Typed + WasmType> Instance for Wasm3Instance<P, R> {
     #[inline]
-    fn call(&mut self, arg: Value) -> Result<Value> {
-        Ok(self.run.call(arg_as::<P>(arg)?).map_err(|e| anyhow!("{e}"))?.into_value())
+    fn call(&mut self, args: &[Value]) -> Result<Option<Value>> {
+        Ok(P::call(&self.run, P::from_args(args)?).map_err(|e| anyhow!("{e}"))?.into_result())
     }
 }
+
+/// How wasm3's `Function::call` takes `P`: one argument, or none.
+trait Wasm3Args: Sized + WasmArgs {
+    fn call<R: WasmType>(function: &Function<'static, Self, R>, args: Self) -> wasm3::error::Result<R>;
+}
+
+impl Wasm3Args for () {
+    #[inline]
+    fn call<R: WasmType>(function: &Function<'static, (), R>, (): ()) -> wasm3::error::Result<R> {
+        function.call()
+    }
+}
+
+macro_rules! wasm3_args {
+    ($($ty:ty),*) => {$(
+        impl Wasm3Args for $ty {
+            #[inline]
+            fn call<R: WasmType>(function: &Function<'static, $ty, R>, arg: $ty) -> wasm3::error::Result<R> {
+                function.call(arg)
+            }
+        }
+    )*};
+}
+wasm3_args!(i32, i64, f32, f64);

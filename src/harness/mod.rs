@@ -1,0 +1,384 @@
+//! The one loop every bench shares: for each sample, a Criterion group `<step>/<sample>`
+//! with one benchmark per runtime. A runtime that cannot do the step is skipped with its
+//! reason. Setup runs lazily, inside the benchmark Criterion selected, once, and checks
+//! the result before anything is timed; every timed iteration's outcome is checked too,
+//! after the clock stops. A benchmark that fails is recorded by sample, runtime and step,
+//! the others go on; a crash or a runaway guest loses one benchmark (`supervise`,
+//! `watchdog`); everything is recorded in the run's record (`run`).
+
+pub mod run;
+pub mod steps;
+pub mod supervise;
+pub mod watchdog;
+
+use crate::proposal::Proposal;
+use crate::runtime::{Instance, Runtime};
+use crate::runtimes::runtimes;
+use crate::sample::Sample;
+use crate::step::{Run, Step, StepError};
+use criterion::{Bencher, Criterion, SamplingMode};
+use run::{Event, FailKind, RunDir, now};
+pub use steps::prepare;
+use std::collections::{BTreeMap, HashSet};
+use std::hint::black_box;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::time::{Duration, Instant};
+
+/// Modules this large sample flatly and few times in the steps that compile, on every runtime.
+pub const LARGE_MODULE_BYTES: usize = 1 << 20;
+
+/// What the loop needs of a sample: its name, its module's size and the proposals it needs.
+pub trait BenchSample {
+    fn name(&self) -> &str;
+    fn wasm_len(&self) -> usize;
+    fn proposals(&self) -> &[Proposal];
+}
+
+macro_rules! bench_sample {
+    ($($sample:ty),*) => {$(
+        impl BenchSample for $sample {
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn wasm_len(&self) -> usize {
+                self.wasm.len()
+            }
+            fn proposals(&self) -> &[Proposal] {
+                &self.proposals
+            }
+        }
+    )*};
+}
+
+bench_sample!(Sample, crate::wasi::WasiSample);
+
+/// A benchmark ready to time: given a number of iterations, runs them and returns the time
+/// they took, every outcome checked.
+pub type Timer<'a> = Box<dyn FnMut(u64) -> Result<Duration, StepError> + 'a>;
+
+/// What Criterion was asked to do, read from the same arguments it reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Benchmark,
+    List,
+    Test,
+    Profile,
+}
+
+enum Filter {
+    All,
+    Regex(regex::Regex),
+    Exact(String),
+}
+
+/// Criterion's options that take a value (`--name value` or `--name=value`).
+const VALUED: [&str; 16] = [
+    "color",
+    "save-baseline",
+    "baseline",
+    "baseline-lenient",
+    "format",
+    "profile-time",
+    "load-baseline",
+    "sample-size",
+    "warm-up-time",
+    "measurement-time",
+    "nresamples",
+    "noise-threshold",
+    "confidence-level",
+    "significance-level",
+    "plotting-backend",
+    "output-format",
+];
+
+/// The filter and mode in Criterion's arguments, so that the loop records only the
+/// benchmarks Criterion will run.
+struct Selection {
+    filter: Filter,
+    mode: Mode,
+}
+
+impl Selection {
+    fn from_args(args: &[String]) -> Selection {
+        let (mut pattern, mut exact, mut mode) = (None, false, Mode::Benchmark);
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            if let Some(option) = arg.strip_prefix("--") {
+                let name = option.split('=').next().unwrap_or(option);
+                match name {
+                    "list" => mode = Mode::List,
+                    "test" => mode = Mode::Test,
+                    "profile-time" => mode = Mode::Profile,
+                    "exact" => exact = true,
+                    _ => {}
+                }
+                if VALUED.contains(&name) && !option.contains('=') {
+                    args.next();
+                }
+            } else if pattern.is_none() {
+                pattern = Some(arg.clone());
+            }
+        }
+        let filter = match pattern {
+            None => Filter::All,
+            Some(p) if exact => Filter::Exact(p),
+            Some(p) => regex::Regex::new(&p).map_or(Filter::All, Filter::Regex),
+        };
+        Selection { filter, mode }
+    }
+
+    fn selects(&self, id: &str) -> bool {
+        match &self.filter {
+            Filter::All => true,
+            Filter::Regex(regex) => regex.is_match(id),
+            Filter::Exact(exact) => id == exact,
+        }
+    }
+}
+
+/// A bench binary's run of its benchmarks (in a supervised child process).
+pub struct Suite {
+    criterion: Criterion,
+    selection: Selection,
+    run: RunDir,
+    session: String,
+    /// Benchmarks of this session that already have an outcome (a resumed child skips them).
+    done: HashSet<String>,
+    failures: usize,
+}
+
+/// A bench binary's `main`: supervises itself (see `supervise`), and in the supervised
+/// child hands `body` the suite to run benchmarks with.
+pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
+    let run = RunDir::current().unwrap_or_else(|e| {
+        eprintln!("wrb: cannot record this run: {e:#}");
+        std::process::exit(2)
+    });
+    let Some(session) = supervise::session() else {
+        std::process::exit(supervise::supervise(bench, &run));
+    };
+    let versions: BTreeMap<String, String> = runtimes().iter().map(|r| (r.name().to_string(), r.version())).collect();
+    let _ = run.record(&Event::Build { bench: bench.to_string(), pid: std::process::id(), t: now(), versions });
+    let done = run
+        .events()
+        .into_iter()
+        .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Fail { .. }))
+        .filter_map(|e| e.id().map(str::to_string))
+        .collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut suite =
+        Suite { criterion: Criterion::default().configure_from_args(), selection: Selection::from_args(&args), run, session, done, failures: 0 };
+    body(&mut suite);
+    suite.criterion.final_summary();
+    std::process::exit(i32::from(suite.failures > 0));
+}
+
+/// How a benchmark samples: Criterion's defaults, or flat and few for slow compiles.
+fn sampling(slow: bool) -> (SamplingMode, usize, f64) {
+    // The last number: seconds the benchmark is expected to take, before any run has shown it.
+    if slow { (SamplingMode::Flat, 10, 30.0) } else { (SamplingMode::Auto, 100, 9.0) }
+}
+
+impl Suite {
+    pub fn mode(&self) -> Mode {
+        self.selection.mode
+    }
+
+    pub fn run_dir(&self) -> &RunDir {
+        &self.run
+    }
+
+    /// Benchmarks `step` for every sample of `samples` on every runtime that supports it.
+    /// A runtime that times itself (`Runtime::self_timed`) is timed by its own clock;
+    /// every other one through `prepare`.
+    pub fn step<S, P>(&mut self, step: Step, samples: &[S], prepare: P)
+    where
+        S: BenchSample,
+        P: for<'a> Fn(&'a dyn Runtime, &'a S) -> Result<Timer<'a>, StepError>,
+    {
+        let runtimes = runtimes();
+        let slow = |runtime: &Box<dyn Runtime>, sample: &S| {
+            step.compiles() && (runtime.slow_compile() || sample.wasm_len() >= LARGE_MODULE_BYTES)
+        };
+        let skip = |runtime: &Box<dyn Runtime>, sample: &S| {
+            runtime.unsupported(step).or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
+        };
+        self.each(step.id(), samples, &runtimes, |r| r.name().to_string(), slow, skip, |runtime, sample| prepare(&**runtime, sample));
+    }
+
+    /// Benchmarks `<group>/<sample>/<id(item)>` for every sample and item (usually a
+    /// runtime); `slow` picks the pairs that sample flatly and few times, `skip` gives the
+    /// reason a pair cannot run.
+    #[allow(clippy::too_many_arguments)]
+    pub fn each<S, T, P>(
+        &mut self,
+        group: &str,
+        samples: &[S],
+        items: &[T],
+        id: impl Fn(&T) -> String,
+        slow: impl Fn(&T, &S) -> bool,
+        skip: impl Fn(&T, &S) -> Option<String>,
+        prepare: P,
+    ) where
+        S: BenchSample,
+        P: for<'a> Fn(&'a T, &'a S) -> Result<Timer<'a>, StepError>,
+    {
+        for sample in samples {
+            let mut benchmarks = self.criterion.benchmark_group(format!("{group}/{}", sample.name()));
+            for item in items {
+                let item_id = id(item);
+                let full_id = format!("{group}/{}/{item_id}", sample.name());
+                if !self.selection.selects(&full_id) || self.done.contains(&full_id) {
+                    continue;
+                }
+                if let Some(reason) = skip(item, sample) {
+                    eprintln!("{full_id}: skipped: {reason}");
+                    let _ = self.run.record(&Event::Skip { id: full_id, reason });
+                    continue;
+                }
+                let (mode, size, expected_secs) = sampling(slow(item, sample));
+                benchmarks.sampling_mode(mode).sample_size(size);
+                if self.selection.mode == Mode::List {
+                    let _ = self.run.record(&Event::Listed { id: full_id.clone(), expected_secs });
+                    benchmarks.bench_function(&item_id, |_| {});
+                    continue;
+                }
+                let run = self.run.clone();
+                let record = move |event: Event| {
+                    if let Err(e) = run.record(&event) {
+                        eprintln!("wrb: cannot record {event:?}: {e:#}");
+                    }
+                };
+                let started = now();
+                record(Event::Start { id: full_id.clone(), session: self.session.clone(), pid: std::process::id(), t: started });
+                let who = format!("sample `{}` on runtime `{item_id}` failed at step {group}", sample.name());
+                watchdog::set_current(Some(watchdog::Current {
+                    id: full_id.clone(),
+                    who,
+                    run: self.run.clone(),
+                    session: self.session.clone(),
+                }));
+                let mut timer: Option<Timer> = None;
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
+                        if timer.is_none() {
+                            let prepared = {
+                                let _armed = watchdog::arm(watchdog::compile_limit() + watchdog::call_limit(), Duration::ZERO);
+                                prepare(item, sample)
+                            };
+                            match prepared {
+                                Ok(t) => timer = Some(t),
+                                // Criterion offers no way to abandon one benchmark: unwind out
+                                // of it without the panic hook, and carry on with the next.
+                                Err(e) => resume_unwind(Box::new(e)),
+                            }
+                        }
+                        let timer = timer.as_mut().expect("prepared above");
+                        b.iter_custom(|iters| match timer(iters) {
+                            Ok(elapsed) => elapsed,
+                            Err(e) => resume_unwind(Box::new(e)),
+                        });
+                    });
+                }));
+                watchdog::set_current(None);
+                drop(timer);
+                let session = self.session.clone();
+                match outcome {
+                    Ok(()) => record(Event::Ok { id: full_id, session, t: now(), secs: now() - started }),
+                    Err(payload) => {
+                        let error = match payload.downcast::<StepError>() {
+                            Ok(e) => e.to_string(),
+                            Err(other) => format!("panicked: {}", panic_text(&*other)),
+                        };
+                        eprintln!("FAILED {full_id}: {error}");
+                        self.failures += 1;
+                        record(Event::Fail { id: full_id, session, t: now(), kind: FailKind::Failed, error });
+                    }
+                }
+            }
+            benchmarks.finish();
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// Times `iters` calls of the export on a live instance as one batch. Each call's outcome
+/// is compared with the expected one in the loop (a compare and a branch); the first
+/// wrong one fails the benchmark after the clock stops. `per_call` (the untimed check
+/// call's duration) sets the watchdog's allowance for the batch.
+pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration) -> Result<Duration, StepError> {
+    let (args, expected) = (run.sample.args.as_slice(), run.sample.expected);
+    let mut first_bad = None;
+    let armed = watchdog::arm(watchdog::call_limit(), allowance(per_call, iters));
+    let start = Instant::now();
+    for i in 0..iters {
+        let outcome = instance.call(black_box(args));
+        if !matches!(&outcome, Ok(value) if expected.accepts(value)) && first_bad.is_none() {
+            first_bad = Some((i, outcome));
+        }
+    }
+    let elapsed = start.elapsed();
+    drop(armed);
+    match first_bad {
+        None => Ok(elapsed),
+        Some((i, Err(e))) => Err(run.fail(Step::Execute, e.context(format!("timed call {}", i + 1)))),
+        Some((i, Ok(got))) => run.check(Step::Execute, got).map_err(|e| StepError { cause: e.cause.context(format!("timed call {}", i + 1)), ..e }).map(|()| elapsed),
+    }
+}
+
+/// Times `iters` iterations one by one: `setup` makes each one's input and `check`
+/// judges (and drops) each one's output, both outside the clock; the watchdog allows
+/// `limit` per iteration.
+pub fn time_each<I, O>(
+    iters: u64,
+    limit: Duration,
+    mut setup: impl FnMut() -> Result<I, StepError>,
+    mut routine: impl FnMut(I) -> O,
+    mut check: impl FnMut(O) -> Result<(), StepError>,
+) -> Result<Duration, StepError> {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let input = setup()?;
+        let armed = watchdog::arm(limit, Duration::ZERO);
+        let start = Instant::now();
+        let output = routine(black_box(input));
+        total += start.elapsed();
+        drop(armed);
+        check(output)?;
+    }
+    Ok(total)
+}
+
+/// What the watchdog allows a batch of `iters` iterations beyond the limit: four times
+/// what they should take, from one iteration's time.
+fn allowance(one: Duration, iters: u64) -> Duration {
+    Duration::from_secs_f64((one.as_secs_f64() * iters as f64 * 4.0).min(1e9))
+}
+
+/// The limit of one iteration of `step`: compiling, running guest code, or both.
+pub fn limit(step: Step) -> Duration {
+    match (step.compiles(), step.runs_guest()) {
+        (true, true) => watchdog::compile_limit() + watchdog::call_limit(),
+        (true, false) => watchdog::compile_limit(),
+        _ => watchdog::call_limit(),
+    }
+}
+
+/// The timer of a runtime that times itself, its first iteration checked now.
+pub fn self_timed<'a>(run: Run<'a>, step: Step) -> Result<Option<Timer<'a>>, StepError> {
+    let Some(timed) = run.runtime.self_timed() else { return Ok(None) };
+    let start = Instant::now();
+    timed.time(step, run.sample, 1).map_err(|e| run.fail(step, e))?;
+    let first = start.elapsed();
+    Ok(Some(Box::new(move |iters| {
+        let _armed = watchdog::arm(limit(step), allowance(first, iters));
+        timed.time(step, run.sample, iters).map_err(|e| run.fail(step, e))
+    })))
+}

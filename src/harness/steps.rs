@@ -1,0 +1,186 @@
+//! What each step's benchmark times, once its setup is done and its result checked: the
+//! timers of `compile`, `instantiate`, `execute`, `jit`, `aot_compile`, `aot_verify`,
+//! `aot_execute` (and, with the `wasi` feature, `wasi` and `wasi_run`). Making a fresh
+//! engine, dropping what a step made and checking its outcome stay outside the clock.
+
+use super::watchdog::{call_limit, compile_limit, within};
+use super::{Timer, limit, self_timed, time_calls, time_each};
+use crate::artifact::{ArtifactStore, SizeRecord, record_size};
+use crate::runtime::Runtime;
+use crate::step::{Ran, Run, Step, StepError};
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Instant;
+
+/// The timer of `step` for `run`, its setup done and its first result checked.
+pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'a Path) -> Result<Timer<'a>, StepError> {
+    if let Some(timer) = self_timed(run, step)? {
+        return Ok(timer);
+    }
+    let (runtime, sample) = (run.runtime, run.sample);
+    let renew = move || runtime.renew().map_err(|e| run.fail(step, e.context("making a fresh engine")));
+    let ran = move |outcome: Result<Ran, StepError>| -> Result<(), StepError> { run.check(step, outcome?.0) };
+    let timer: Timer<'a> = match step {
+        Step::Compile => {
+            let module = within(compile_limit(), || run.compile())?;
+            within(call_limit(), || run.check_module(step, &*module))?;
+            Box::new(move |iters| {
+                time_each(iters, limit(step), renew, |fresh| (fresh.compile(black_box(sample)), fresh), |(module, _fresh)| {
+                    module.map(drop).map_err(|e| run.fail(step, e))
+                })
+            })
+        }
+        Step::Instantiate => {
+            let module = within(compile_limit(), || run.compile())?;
+            within(call_limit(), || run.check_module(step, &*module))?;
+            Box::new(move |iters| {
+                time_each(iters, limit(step), || Ok(()), |()| module.instantiate(black_box(&sample.export)), |instance| {
+                    instance.map(drop).map_err(|e| run.fail(step, e))
+                })
+            })
+        }
+        Step::Execute => {
+            let module = within(compile_limit(), || run.compile())?;
+            let mut instance = within(call_limit(), || run.instantiate(&*module))?;
+            let start = Instant::now();
+            let first = within(call_limit(), || run.call(&mut *instance))?;
+            let per_call = start.elapsed();
+            run.check(step, first)?;
+            Box::new(move |iters| time_calls(&run, &mut *instance, iters, per_call))
+        }
+        Step::Jit => {
+            ran(within(limit(step), || run.jit()))?;
+            Box::new(move |iters| {
+                time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).jit(), fresh), |(outcome, _fresh)| ran(outcome))
+            })
+        }
+        Step::AotCompile => {
+            let (artifact, _) = within(compile_limit(), || run.aot_compile(store))?;
+            ran(within(call_limit(), || run.aot_execute(&run.aot_verify(store)?)))?;
+            let record = SizeRecord { wasm_bytes: sample.wasm.len() as u64, artifact_bytes: artifact.bytes, artifact: artifact.path.clone() };
+            eprintln!(
+                "aot_compile/{}/{}: artifact {} bytes (wasm {} bytes) at {}",
+                sample.name,
+                runtime.name(),
+                record.artifact_bytes,
+                record.wasm_bytes,
+                artifact.path.display()
+            );
+            record_size(sizes, runtime.name(), &sample.name, record).map_err(|e| run.fail(step, e))?;
+            Box::new(move |iters| {
+                time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).aot_compile(store), fresh), |(outcome, _fresh)| {
+                    outcome.map(drop)
+                })
+            })
+        }
+        Step::AotVerify => {
+            stored_artifact(run, store)?;
+            Box::new(move |iters| time_each(iters, limit(step), || Ok(()), |()| run.aot_verify(black_box(store)), |verified| verified.map(drop)))
+        }
+        Step::AotExecute => {
+            stored_artifact(run, store)?;
+            let verified = run.aot_verify(store)?;
+            ran(within(call_limit(), || run.aot_execute(&verified)))?;
+            Box::new(move |iters| {
+                time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).aot_execute(&verified), fresh), |(outcome, _fresh)| {
+                    ran(outcome)
+                })
+            })
+        }
+        Step::Wasi | Step::WasiRun => return Err(run.fail(step, anyhow::anyhow!("a WASI step of a sample that is not a WASI command"))),
+    };
+    Ok(timer)
+}
+
+/// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is
+/// missing or refused, says why and compiles it again (untimed).
+fn stored_artifact(run: Run, store: &ArtifactStore) -> Result<(), StepError> {
+    if let Err(refused) = store.verify(run.runtime, run.sample) {
+        eprintln!("{}/{}: {refused:#}; compiling it again", run.sample.name, run.runtime.name());
+        within(compile_limit(), || run.aot_compile(store))?;
+    }
+    Ok(())
+}
+
+/// The bench of one step over every sample of this run on every runtime: the body of each
+/// bench file but `wasi`, `native` and `overhead`.
+pub fn bench(step: Step) {
+    super::main(step.id(), |suite| {
+        let samples = crate::sample::load_samples().unwrap_or_else(|e| {
+            eprintln!("error: {e:#}");
+            std::process::exit(2)
+        });
+        // Leaked: every prepared benchmark borrows them until the process ends.
+        let store: &'static ArtifactStore = Box::leak(Box::new(ArtifactStore::in_project()));
+        let sizes: &'static Path = Box::leak(suite.run_dir().dir.join("aot-sizes.json").into_boxed_path());
+        suite.step(step, &samples, |runtime: &dyn Runtime, sample| prepare(step, Run::new(runtime, sample), store, sizes));
+    });
+}
+
+#[cfg(feature = "wasi")]
+pub use wasi::{bench_wasi, prepare_wasi};
+
+#[cfg(feature = "wasi")]
+mod wasi {
+    use super::super::{Timer, limit, time_each};
+    use crate::runtime::Runtime;
+    use crate::step::{Step, StepError, WasiRun};
+    use crate::wasi::{WasiCommand, WasiModule, WasiRan};
+    use std::hint::black_box;
+
+    /// The timer of `wasi` (bytes to exit) or `wasi_run` (a compiled module to exit).
+    pub fn prepare_wasi<'a>(step: Step, run: WasiRun<'a>) -> Result<Timer<'a>, StepError> {
+        let (runtime, sample) = (run.runtime, run.sample);
+        // Each iteration's command has fresh markers, made outside the clock.
+        let check = move |outcome: Result<WasiRan, StepError>, command: WasiCommand<'a>| -> Result<(), StepError> {
+            run.check(step, &outcome?.output(), &command)
+        };
+        match step {
+            Step::Wasi => {
+                let command = sample.command();
+                let (ran, _module) = super::super::watchdog::within(limit(step), || run.end_to_end(&command))?;
+                check(Ok(ran), command)?;
+                Ok(Box::new(move |iters| {
+                    time_each(
+                        iters,
+                        limit(step),
+                        || Ok((runtime.renew().map_err(|e| run.fail(step, e))?, sample.command())),
+                        |(fresh, command)| {
+                            let outcome = WasiRun::new(&*fresh, black_box(sample)).end_to_end(&command);
+                            (outcome, command, fresh)
+                        },
+                        |(outcome, command, _fresh)| check(outcome.map(|(ran, _module)| ran), command),
+                    )
+                }))
+            }
+            Step::WasiRun => {
+                let module: Box<dyn WasiModule> = super::super::watchdog::within(super::super::watchdog::compile_limit(), || run.compile())?;
+                let command = sample.command();
+                check(super::super::watchdog::within(limit(step), || run.run(step, &*module, &command)), command)?;
+                Ok(Box::new(move |iters| {
+                    time_each(
+                        iters,
+                        limit(step),
+                        || Ok(sample.command()),
+                        |command| (run.run(step, black_box(&*module), &command), command),
+                        |(outcome, command)| check(outcome, command),
+                    )
+                }))
+            }
+            other => Err(run.fail(other, anyhow::anyhow!("not a WASI step"))),
+        }
+    }
+
+    /// The `wasi` bench: both WASI steps over every WASI sample on every runtime with WASI.
+    pub fn bench_wasi() {
+        super::super::main("wasi", |suite| {
+            let samples = crate::wasi::load_wasi_samples().unwrap_or_else(|e| {
+                eprintln!("error: {e:#}");
+                std::process::exit(2)
+            });
+            for step in [Step::Wasi, Step::WasiRun] {
+                suite.step(step, &samples, |runtime: &dyn Runtime, sample| prepare_wasi(step, WasiRun::new(runtime, sample)));
+            }
+        });
+    }
+}

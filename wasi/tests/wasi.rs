@@ -1,0 +1,115 @@
+//! WASI on every runtime with WASI: the expected output, the sandbox (only the preopened
+//! directory, no environment), bad modules, wrong output, the benchmark protocol's markers.
+
+use wasm_runtime_bench::runtime::Runtime;
+use wasm_runtime_bench::step::{Step, WasiRun};
+use wasm_runtime_bench::wasi::{WasiOutput, WasiSample, load_wasi_samples};
+
+#[path = "../../tests/common/mod.rs"]
+mod common;
+use common::{assert_names, runtimes_for, serial};
+
+fn wasi_samples() -> Vec<WasiSample> {
+    let samples = load_wasi_samples().expect("the WASI samples of samples/manifest.toml load");
+    assert!(!samples.is_empty());
+    samples
+}
+
+/// Every runtime that runs WASI commands (native included) and can run the WASI samples
+/// (the proposals they need), and the sandboxes among them.
+fn wasi_runtimes() -> Vec<Box<dyn Runtime>> {
+    let samples = wasi_samples();
+    runtimes_for(Step::WasiRun).into_iter().filter(|r| samples.iter().all(|s| r.cannot_run(&s.name, &s.proposals).is_none())).collect()
+}
+
+fn sandboxes() -> Vec<Box<dyn Runtime>> {
+    let sandboxes: Vec<_> = wasi_runtimes().into_iter().filter(|r| r.name() != "native").collect();
+    assert!(!sandboxes.is_empty(), "no runtime with WASI in this build");
+    sandboxes
+}
+
+/// Runs `sample` with other arguments on `runtime`.
+fn run_wasi_with(runtime: &dyn Runtime, sample: &WasiSample, args: &[&str]) -> WasiOutput {
+    let run = WasiRun::new(runtime, sample);
+    let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let command = wasm_runtime_bench::wasi::WasiCommand { args: &args, ..sample.command() };
+    module.run(&command).unwrap_or_else(|e| panic!("{}: {e:#}", runtime.name())).output()
+}
+
+#[test]
+fn every_wasi_runtime_prints_the_expected_output() {
+    let _turn = serial();
+    for runtime in wasi_runtimes() {
+        for sample in &wasi_samples() {
+            let run = WasiRun::new(&*runtime, sample);
+            let module = run.compile().unwrap_or_else(|e| panic!("{e}"));
+            // Twice on one module: every run gets a new instance and WASI context.
+            for _ in 0..2 {
+                let command = sample.command();
+                let output = run.run(Step::WasiRun, &*module, &command).unwrap_or_else(|e| panic!("{e}")).output();
+                run.check(Step::WasiRun, &output, &command).unwrap_or_else(|e| panic!("{e}"));
+            }
+            if runtime.unsupported(Step::Wasi).is_none() {
+                let fresh = runtime.renew().unwrap();
+                let run = WasiRun::new(&*fresh, sample);
+                let command = sample.command();
+                let output = run.end_to_end(&command).unwrap_or_else(|e| panic!("{e}")).0.output();
+                run.check(Step::Wasi, &output, &command).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_guest_cannot_read_outside_its_preopened_directory() {
+    let _turn = serial();
+    let sample = &wasi_samples()[0];
+    // Both exist on the host: the expected output beside the preopened directory, and /etc/hostname.
+    assert!(sample.preopen.join("../wordfreq.stdout").exists());
+    for runtime in sandboxes() {
+        for path in ["/input/../wordfreq.stdout", "/etc/hostname", "../wordfreq.stdout"] {
+            let output = run_wasi_with(&*runtime, sample, &[path]);
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            assert_eq!(output.exit_code, 1, "{}: reading {path} should fail; stderr {stderr:?}", runtime.name());
+            assert!(output.stdout.is_empty(), "{}: {path}", runtime.name());
+            assert!(stderr.contains(&format!("cannot read {path}")), "{}: {stderr}", runtime.name());
+        }
+        // Inside the directory, the same command works.
+        let output = run_wasi_with(&*runtime, sample, &["/input/licenses.txt"]);
+        assert_eq!((output.exit_code, Some(output.stdout)), (0, sample.expected_stdout.clone()), "{}", runtime.name());
+    }
+}
+
+#[test]
+fn a_guest_sees_none_of_the_hosts_environment() {
+    let _turn = serial();
+    assert!(std::env::var_os("PATH").is_some(), "the test process has an environment to leak");
+    for runtime in wasi_runtimes() {
+        let output = run_wasi_with(&*runtime, &wasi_samples()[0], &["--environment"]);
+        assert_eq!(output.exit_code, 0, "{}", runtime.name());
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "", "{}", runtime.name());
+    }
+}
+
+#[test]
+fn a_malformed_wasi_module_fails_at_the_wasi_step_naming_sample_and_runtime() {
+    let _turn = serial();
+    let mut sample = wasi_samples().remove(0);
+    sample.wasm.truncate(sample.wasm.len() / 2);
+    for runtime in sandboxes() {
+        let err = WasiRun::new(&*runtime, &sample).end_to_end(&sample.command()).map(|_| ()).unwrap_err();
+        assert_names(&err, "wordfreq", runtime.name(), Step::Wasi, "compiling");
+    }
+}
+
+#[test]
+fn a_wrong_wasi_output_is_a_failure_of_the_step() {
+    let _turn = serial();
+    let sample = &wasi_samples()[0];
+    for runtime in wasi_runtimes() {
+        let output = run_wasi_with(&*runtime, sample, &["/input/missing.txt"]);
+        let err = WasiRun::new(&*runtime, sample).check(Step::WasiRun, &output, &sample.command()).unwrap_err();
+        assert_names(&err, "wordfreq", runtime.name(), Step::WasiRun, "wrong output: exit code 1");
+    }
+}
