@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Rebuilds every committed sample in samples/ from its source in wasm-sample/.
 # Each sample is a crate built as a cdylib for wasm32-unknown-unknown (the .wasm)
-# and as an rlib for the host (its native twin, linked into the suite); each WASI
+# and as an rlib for the host (its native twin, wasm-sample/native-twins); each WASI
 # sample is a crate whose binary, built for wasm32-wasip1, is the WASI command
 # (samples/wasi/NAME.wasm) and whose library is its native twin. mruby-script is C:
 # wasm-sample/mruby-script/build-wasm.sh builds it, its crate is its native twin.
+#
+# Every module keeps to WebAssembly 1.0 (the MVP), so that every runtime of the suite,
+# the 2020 ones included, loads the same bytes: Rust's standard library is rebuilt for the
+# MVP CPU from the toolchain's own sources (`-Zbuild-std`, through RUSTC_BOOTSTRAP=1 on this
+# stable compiler: Rust's prebuilt wasm32 std uses bulk memory and reference types), and
+# the WASI command links Debian's wasi-libc (MVP) instead of Rust's (bulk memory).
 # The build is reproducible: the same toolchain writes the same bytes, and
 # samples/toolchain.txt records which toolchain wrote the committed ones.
 #
@@ -18,15 +24,22 @@ mode="${1:-write}"
 samples=(add-one fibonacci nbody sieve sort-indirect sha256 markdown)
 wasi_samples=(wordfreq)
 
-# build TARGET SAMPLE...: builds the crates for TARGET with the samples' profile.
+# build TARGET SAMPLE...: builds the crates for TARGET with the samples' profile, their
+# standard library rebuilt for the MVP CPU.
 build() {
-  local target="$1" sample packages=()
+  local target="$1" sample packages=() flags
   shift
   rustup target list --installed | grep -qx "$target" || rustup target add "$target"
+  rustup component list --installed | grep -q '^rust-src' || rustup component add rust-src
   for sample in "$@"; do packages+=(-p "$sample"); done
   # Paths would otherwise end up in the wasm (panic locations); keep them out.
-  RUSTFLAGS="--remap-path-prefix=$root=/wasm-runtime-bench --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo" \
-    cargo build --locked --profile wasm-sample --target "$target" "${packages[@]}" \
+  flags="--remap-path-prefix=$root=/wasm-runtime-bench --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+  flags+=" --remap-path-prefix=$(rustc --print sysroot)=/rustc -C target-cpu=mvp"
+  if [ "$target" = wasm32-wasip1 ]; then
+    flags+=" -C link-self-contained=no -L native=/usr/lib/wasm32-wasi -C link-arg=/usr/lib/wasm32-wasi/crt1-command.o"
+  fi
+  RUSTC_BOOTSTRAP=1 RUSTFLAGS="$flags" \
+    cargo build --locked --profile wasm-sample --target "$target" -Zbuild-std=std,panic_abort "${packages[@]}" \
     --target-dir "$root/target/wasm-sample"
 }
 
