@@ -9,12 +9,11 @@
 //!
 //! The crate's `Module::instantiate` consumes the parsed module (the instance takes it over and
 //! frees it with itself), so a compiled module is instantiated through a deep copy of itself
-//! (`fizzy_clone_module`). The crate does not give a function's type either, and its raw call
-//! (`unsafe_execute`, no checks) needs the export's signature checked beforehand: the adapter
-//! reads it from the bytes with wasmparser. The steps are:
+//! (`fizzy_clone_module`). The crate did not give a function's type, which its raw call
+//! (`unsafe_execute`, no checks) needs checked beforehand: the vendored copy adds
+//! `Instance::exported_function_type` (vendor/README.md). The steps are:
 //! - `compile`: `fizzy::parse`: decoding, full validation and translation of every function
-//!   body to Fizzy's bytecode (with its maximum operand stack height); then the signature of
-//!   the sample's export, read by wasmparser (`export_signature`).
+//!   body to Fizzy's bytecode (with its maximum operand stack height).
 //! - `instantiate`: a copy of the parsed module, `instantiate` (memory of at most Fizzy's
 //!   default limit of 4096 pages = 256 MiB, zeroed at once; globals, table, data and element
 //!   segments, start function), looking up the export's function index, checking its signature.
@@ -26,7 +25,7 @@
 
 use crate::proposal::Proposal;
 use crate::runtime::{Instance, Module, Runtime};
-use crate::sample::{Sample, export_signature};
+use crate::sample::Sample;
 use crate::step::Step;
 use crate::value::{Export, Typed, ValType, Value, check_args};
 use crate::with_signature;
@@ -64,8 +63,7 @@ impl Runtime for Fizzy {
 
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         let module = fizzy::parse(&sample.wasm).map_err(fizzy_error)?;
-        let signature = export_signature(&sample.wasm, &sample.export.name);
-        Ok(Box::new(FizzyModule { module, name: sample.export.name.clone(), signature }))
+        Ok(Box::new(FizzyModule(module)))
     }
 }
 
@@ -82,21 +80,28 @@ fn fizzy_error(error: fizzy::Error) -> anyhow::Error {
     }
 }
 
-struct FizzyModule {
-    module: fizzy::Module,
-    /// The export the module was compiled for, and its signature in the module (`None` if
-    /// the module exports no function of that name).
-    name: String,
-    signature: Option<Export>,
+struct FizzyModule(fizzy::Module);
+
+fn val_type(code: u8) -> Result<ValType> {
+    Ok(match code {
+        0x7f => ValType::I32,
+        0x7e => ValType::I64,
+        0x7d => ValType::F32,
+        0x7c => ValType::F64,
+        other => anyhow::bail!("value type 0x{other:x}"),
+    })
 }
 
 impl Module for FizzyModule {
     fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
-        ensure!(export.name == self.name, "export {export}: the module was compiled to call `{}`", self.name);
-        let instance = self.module.clone().instantiate().map_err(fizzy_error)?;
-        let func = instance.find_exported_function_index(&export.name).ok_or_else(|| anyhow!("no export {export}"))?;
-        let own = self.signature.as_ref().ok_or_else(|| anyhow!("no export {export}"))?;
-        ensure!(own == export, "export {export} has type {own}");
+        let instance = self.0.clone().instantiate().map_err(fizzy_error)?;
+        let (func, params, result) = instance.exported_function_type(&export.name).ok_or_else(|| anyhow!("no export {export}"))?;
+        let own = Export {
+            name: export.name.clone(),
+            params: params.into_iter().map(val_type).collect::<Result<_>>()?,
+            result: result.map(val_type).transpose()?,
+        };
+        ensure!(own == *export, "export {export} has type {own}");
         with_signature!(export, bind(instance, func), untyped(instance, func, export))
     }
 }

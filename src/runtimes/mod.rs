@@ -2,6 +2,8 @@
 //! one line each. A runtime that cannot start in this process is kept as `Unavailable`,
 //! so that every step skips it with the reason instead of the bench stopping.
 
+#[cfg(feature = "fizzy")]
+pub mod fizzy;
 #[cfg(feature = "lucet")]
 pub mod lucet;
 pub mod native;
@@ -9,6 +11,8 @@ pub mod native;
 pub mod stitch;
 #[cfg(feature = "tinywasm")]
 pub mod tinywasm;
+#[cfg(feature = "v8")]
+pub mod v8;
 #[cfg(feature = "wamr")]
 pub mod wamr;
 #[cfg(feature = "wasm3")]
@@ -57,8 +61,16 @@ pub const TABLE: &[(&str, Make)] = &[
     ("wasm3", || boxed(wasm3::Wasm3::new())),
     #[cfg(feature = "wamr")]
     ("wamr", || boxed(wamr::Wamr::new())),
+    #[cfg(feature = "fizzy")]
+    ("fizzy", || boxed(Ok(fizzy::Fizzy))),
     #[cfg(feature = "lucet")]
     ("lucet", || boxed(Ok(lucet::Lucet))),
+    #[cfg(feature = "v8")]
+    ("v8.liftoff", || boxed(v8::V8::liftoff())),
+    #[cfg(feature = "v8")]
+    ("v8.turbofan", || boxed(v8::V8::turbofan())),
+    #[cfg(feature = "v8")]
+    ("v8.default", || boxed(v8::V8::default_tiers())),
 ];
 
 /// Every runtime of this build; one that cannot start is `Unavailable`, with the reason.
