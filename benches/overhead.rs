@@ -4,7 +4,9 @@
 //! - `<runtime>/unchecked`: the same calls with the results only passed to `black_box`:
 //!   the difference is what checking every iteration costs;
 //! - `wasmer.*/direct`: the same call made directly through Wasmer's own typed function;
-//! - `lucet/boundary`: one call into the Lucet library that does nothing (the C ABI's cost).
+//! - `lucet/boundary`: one call into the Lucet library that does nothing (the C ABI's cost);
+//! - `v8.*/harness`: the V8 harness's empty step, timed in node by the same loop as its
+//!   `execute` (what the harness adds to V8's numbers).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -12,6 +14,8 @@ use wasm_runtime_bench::harness::{self, Timer};
 use wasm_runtime_bench::runtime::Runtime;
 #[cfg(feature = "lucet")]
 use wasm_runtime_bench::runtimes::lucet::Lucet;
+#[cfg(feature = "v8")]
+use wasm_runtime_bench::runtimes::v8::V8;
 #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
 use wasm_runtime_bench::runtimes::wasmer::Wasmer;
 use wasm_runtime_bench::sample::{Sample, load_samples};
@@ -25,6 +29,8 @@ enum Way {
     Direct(Wasmer),
     #[cfg(feature = "lucet")]
     Boundary(Lucet),
+    #[cfg(feature = "v8")]
+    Harness(V8),
 }
 
 impl Way {
@@ -36,6 +42,8 @@ impl Way {
             Way::Direct(wasmer) => format!("{}/direct", wasmer.name()),
             #[cfg(feature = "lucet")]
             Way::Boundary(lucet) => format!("{}/boundary", lucet.name()),
+            #[cfg(feature = "v8")]
+            Way::Harness(v8) => format!("{}/harness", v8.name()),
         }
     }
 
@@ -46,6 +54,8 @@ impl Way {
             Way::Direct(wasmer) => wasmer,
             #[cfg(feature = "lucet")]
             Way::Boundary(lucet) => lucet,
+            #[cfg(feature = "v8")]
+            Way::Harness(v8) => v8,
         }
     }
 }
@@ -63,11 +73,16 @@ fn ways() -> Vec<Way> {
             "wasmer.llvm" => Wasmer::llvm().ok().map(Way::Direct),
             #[cfg(feature = "lucet")]
             "lucet" => Some(Way::Boundary(Lucet)),
+            #[cfg(feature = "v8")]
+            "v8.liftoff" => V8::liftoff().ok().map(Way::Harness),
+            #[cfg(feature = "v8")]
+            "v8.turbofan" => V8::turbofan().ok().map(Way::Harness),
             _ => None,
         };
-        let name = runtime.name();
+        let (name, timed) = (runtime.name(), runtime.self_timed().is_some());
         ways.push(Way::Adapter(runtime));
-        if let Ok(again) = wasm_runtime_bench::runtimes::runtime(name) {
+        // A runtime that times itself checks its results in its own loop.
+        if !timed && let Ok(again) = wasm_runtime_bench::runtimes::runtime(name) {
             ways.push(Way::Unchecked(again));
         }
         ways.extend(reference);
@@ -84,6 +99,12 @@ fn main() {
             Way::Unchecked(runtime) => unchecked(Run::new(&**runtime, sample)),
             #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
             Way::Direct(wasmer) => direct(wasmer, sample),
+            #[cfg(feature = "v8")]
+            Way::Harness(v8) => {
+                let run = Run::new(v8, sample);
+                v8.noop(1).map_err(|e| run.fail(Step::Execute, e))?;
+                Ok(Box::new(move |iters| v8.noop(iters).map_err(|e| run.fail(Step::Execute, e))))
+            }
             #[cfg(feature = "lucet")]
             Way::Boundary(lucet) => {
                 lucet.cross_boundary().map_err(|e| Run::new(lucet, sample).fail(Step::Execute, e))?;

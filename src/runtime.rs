@@ -100,7 +100,14 @@ pub trait Instance {
 /// A runtime measured by itself: it runs `iters` iterations of a step and returns the time
 /// they took by its own clock, every iteration's outcome checked.
 pub trait SelfTimed {
-    fn time(&self, step: Step, sample: &Sample, iters: u64) -> Result<std::time::Duration>;
+    fn time(&self, step: Step, what: Timed<'_>, iters: u64) -> Result<std::time::Duration>;
+}
+
+/// What a self-timed step works on.
+#[derive(Clone, Copy)]
+pub enum Timed<'a> {
+    Sample(&'a Sample),
+    Wasi(&'a crate::wasi::WasiSample),
 }
 
 /// A runtime that could not start in this process (its engine failed to configure, its

@@ -372,13 +372,18 @@ pub fn limit(step: Step) -> Duration {
 }
 
 /// The timer of a runtime that times itself, its first iteration checked now.
-pub fn self_timed<'a>(run: Run<'a>, step: Step) -> Result<Option<Timer<'a>>, StepError> {
-    let Some(timed) = run.runtime.self_timed() else { return Ok(None) };
+pub fn self_timed<'a>(
+    runtime: &'a dyn crate::runtime::Runtime,
+    what: crate::runtime::Timed<'a>,
+    step: Step,
+    fail: impl Fn(anyhow::Error) -> StepError + 'a,
+) -> Result<Option<Timer<'a>>, StepError> {
+    let Some(timed) = runtime.self_timed() else { return Ok(None) };
     let start = Instant::now();
-    timed.time(step, run.sample, 1).map_err(|e| run.fail(step, e))?;
+    timed.time(step, what, 1).map_err(&fail)?;
     let first = start.elapsed();
     Ok(Some(Box::new(move |iters| {
         let _armed = watchdog::arm(limit(step), allowance(first, iters));
-        timed.time(step, run.sample, iters).map_err(|e| run.fail(step, e))
+        timed.time(step, what, iters).map_err(&fail)
     })))
 }

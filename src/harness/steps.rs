@@ -14,11 +14,11 @@ use std::time::Instant;
 
 /// The timer of `step` for `run`, its setup done and its first result checked.
 pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'a Path) -> Result<Timer<'a>, StepError> {
-    if let Some(timer) = self_timed(run, step)? {
+    if let Some(timer) = self_timed(run.runtime, crate::runtime::Timed::Sample(run.sample), step, move |e| run.fail(step, e))? {
         return Ok(timer);
     }
     let (runtime, sample) = (run.runtime, run.sample);
-    let renew = move || runtime.renew().map_err(|e| run.fail(step, e.context("making a fresh engine")));
+    let renew = move || fresh_engine(runtime).map_err(|e| run.fail(step, e));
     let ran = move |outcome: Result<Ran, StepError>| -> Result<(), StepError> { run.check(step, outcome?.0) };
     let timer: Timer<'a> = match step {
         Step::Compile => {
@@ -92,6 +92,33 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
     Ok(timer)
 }
 
+/// The smallest module with one function: what a fresh engine compiles before it is timed.
+const WARM_UP: &[u8] = &[
+    0, b'a', b's', b'm', 1, 0, 0, 0, // header
+    1, 6, 1, 0x60, 1, 0x7f, 1, 0x7f, // type (i32) -> i32
+    3, 2, 1, 0, // one function of that type
+    10, 6, 1, 4, 0, 0x20, 0, 0x0b, // its body: local.get 0
+];
+
+/// A fresh engine of `runtime` (see `Runtime::renew`) that has compiled one tiny module:
+/// the work an engine does once, on its first compilation (setting up its compiler, code
+/// memory and caches), is the embedder's once per process, not part of every compile.
+pub fn fresh_engine(runtime: &dyn Runtime) -> anyhow::Result<Box<dyn Runtime>> {
+    use anyhow::Context;
+    let fresh = runtime.renew().context("making a fresh engine")?;
+    let warm_up = crate::sample::Sample::with(
+        "warm-up",
+        WARM_UP.to_vec(),
+        crate::value::Export::of("run", &[], None),
+        Vec::new(),
+        crate::sample::Expect::NoTrap,
+    )?;
+    if fresh.self_timed().is_none() {
+        drop(fresh.compile(&warm_up).context("warming up a fresh engine")?);
+    }
+    Ok(fresh)
+}
+
 /// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is
 /// missing or refused, says why and compiles it again (untimed).
 fn stored_artifact(run: Run, store: &ArtifactStore) -> Result<(), StepError> {
@@ -131,6 +158,9 @@ mod wasi {
     /// The timer of `wasi` (bytes to exit) or `wasi_run` (a compiled module to exit).
     pub fn prepare_wasi<'a>(step: Step, run: WasiRun<'a>) -> Result<Timer<'a>, StepError> {
         let (runtime, sample) = (run.runtime, run.sample);
+        if let Some(timer) = super::super::self_timed(runtime, crate::runtime::Timed::Wasi(sample), step, move |e| run.fail(step, e))? {
+            return Ok(timer);
+        }
         // Each iteration's command has fresh markers, made outside the clock.
         let check = move |outcome: Result<WasiRan, StepError>, command: WasiCommand<'a>| -> Result<(), StepError> {
             run.check(step, &outcome?.output(), &command)
@@ -144,7 +174,7 @@ mod wasi {
                     time_each(
                         iters,
                         limit(step),
-                        || Ok((runtime.renew().map_err(|e| run.fail(step, e))?, sample.command())),
+                        || Ok((super::fresh_engine(runtime).map_err(|e| run.fail(step, e))?, sample.command())),
                         |(fresh, command)| {
                             let outcome = WasiRun::new(&*fresh, black_box(sample)).end_to_end(&command);
                             (outcome, command, fresh)
