@@ -122,7 +122,9 @@ fn a_trap_in_a_later_timed_call_fails_the_benchmark() {
         let mut timer = harness::prepare(Step::Execute, run, &store, &sizes).unwrap_or_else(|e| panic!("{e}"));
         timer(1).unwrap_or_else(|e| panic!("{e}"));
         let err = timer(2).err().unwrap_or_else(|| panic!("{}: a trap in a timed call is a failure", runtime.name()));
-        assert_names(&err, "third-call-traps", runtime.name(), Step::Execute, "timed call 1");
+        // V8 checks in its own loop and names the trap; the suite's loop names the call.
+        let cause = if runtime.self_timed().is_some() { "unreachable" } else { "timed call 1" };
+        assert_names(&err, "third-call-traps", runtime.name(), Step::Execute, cause);
     }
 }
 
@@ -144,6 +146,10 @@ fn a_wrong_value_in_a_later_timed_call_fails_the_benchmark() {
         // Setup makes call 1; the timer's iterations are calls 2, 3 and 4.
         let mut timer = harness::prepare(Step::Execute, run, &store, &sizes).unwrap();
         let err = timer(3).err().unwrap_or_else(|| panic!("{}: a wrong value is a failure", runtime.name()));
+        if runtime.self_timed().is_some() {
+            assert_names(&err, "third-call-wrong", runtime.name(), Step::Execute, "wrong result: got {\"i32\":0}, expected {\"i32\":7}");
+            continue;
+        }
         assert_names(&err, "third-call-wrong", runtime.name(), Step::Execute, "timed call 2");
         assert!(err.to_string().contains("wrong result: got 0_i32, expected 7_i32"), "{err}");
     }
@@ -207,12 +213,21 @@ fn an_infinite_loop_ends_with_a_time_limit_error_on_every_runtime() {
     for runtime in wasm_runtimes() {
         let child = run_child("infinite-loop", runtime.name(), &dir, "2");
         assert!(!child.killed_by_parent, "{}: the child hung: {child:?}", runtime.name());
+        if runtime.self_timed().is_some() && child.code == Some(0) {
+            // V8 runs in a node process of its own, which the adapter kills at the limit
+            // (unless the watchdog ends the bench process first, as for the others).
+            let outcome = child.lines.first().cloned().unwrap_or_default();
+            assert!(outcome.starts_with("error execute") && outcome.contains("did not finish within 2 s"), "{}: {child:?}", runtime.name());
+            assert_eq!(child.lines.get(1).map(String::as_str), Some("next ok"), "{}: {child:?}", runtime.name());
+            continue;
+        }
         assert_eq!(child.code, Some(watchdog::TIMEOUT_EXIT), "{}: {child:?}", runtime.name());
         let expected = format!("sample `infinite-loop` on runtime `{}` failed at step jit: did not finish within 2 s", runtime.name());
         assert!(child.stderr.contains(&expected), "{}: {}", runtime.name(), child.stderr);
     }
     let events = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
-    assert_eq!(events.matches("\"kind\":\"timeout\"").count(), wasm_runtimes().len(), "{events}");
+    let in_process = wasm_runtimes().iter().filter(|r| r.self_timed().is_none()).count();
+    assert!(events.matches("\"kind\":\"timeout\"").count() >= in_process, "{events}");
 }
 
 #[test]

@@ -25,6 +25,9 @@
 //! err_t wrb_lucet_check_export(void *module, const char *name, uint32_t param_tag, uint32_t result_tag);
 //! err_t wrb_lucet_instantiate(void *module, void **instance);
 //! err_t wrb_lucet_call(void *instance, const char *name, WrbValue arg, uint32_t result_tag, WrbValue *out);
+//! #define WRB_NONE 0xffffffff   /* the result tag of a function that returns nothing */
+//! err_t wrb_lucet_check_export_n(void *module, const char *name, const uint32_t *param_tags, size_t nparams, uint32_t result_tag);
+//! err_t wrb_lucet_call_n(void *instance, const char *name, const WrbValue *args, size_t nargs, uint32_t result_tag, WrbValue *out);
 //! uint32_t wrb_lucet_noop(void *instance);
 //! void wrb_lucet_free_instance(void *instance);
 //! void wrb_lucet_free_module(void *module);
@@ -93,6 +96,10 @@ pub const WRB_I32: u32 = 0;
 pub const WRB_I64: u32 = 1;
 pub const WRB_F32: u32 = 2;
 pub const WRB_F64: u32 = 3;
+/// The result tag of a function that returns nothing.
+pub const WRB_NONE: u32 = 0xffff_ffff;
+/// Arguments a call passes, on the stack.
+pub const MAX_ARGS: usize = 16;
 
 /// A WebAssembly value crossing the C ABI.
 ///
@@ -285,6 +292,12 @@ pub fn load_module(so_path: &str) -> Result<WrbModule, String> {
 impl WrbModule {
     /// Checks that `export` is a function taking one `param_tag` and returning one `result_tag`.
     pub fn check_export(&self, export: &str, param_tag: u32, result_tag: u32) -> Result<(), String> {
+        self.check_export_n(export, &[param_tag], result_tag)
+    }
+
+    /// Checks that `export` is a function taking `param_tags` and returning `result_tag`
+    /// ([`WRB_NONE`]: nothing).
+    pub fn check_export_n(&self, export: &str, param_tags: &[u32], result_tag: u32) -> Result<(), String> {
         let func = self
             .module
             .get_export_func(export)
@@ -293,7 +306,9 @@ impl WrbModule {
         let name = |tag: u32| ["I32", "I64", "F32", "F64"].get(tag as usize).copied().unwrap_or("?");
         let params: Vec<String> = signature.params.iter().map(|p| format!("{:?}", p)).collect();
         let result = signature.ret_ty.as_ref().map(|r| format!("{:?}", r));
-        if params != [name(param_tag)] || result.as_deref() != Some(name(result_tag)) {
+        let wanted: Vec<&str> = param_tags.iter().map(|t| name(*t)).collect();
+        let wanted_result = if result_tag == WRB_NONE { None } else { Some(name(result_tag)) };
+        if params != wanted || result.as_deref() != wanted_result {
             return Err(format!(
                 "lucet-runtime: export `{}` has signature ({}) -> {}",
                 export,
@@ -341,11 +356,23 @@ fn describe(e: &lucet_runtime::Error) -> String {
 
 impl WrbInstance {
     pub fn call(&mut self, export: &str, arg: WrbValue, result_tag: u32) -> Result<WrbValue, String> {
-        let arg = to_val(arg)?;
-        if result_tag > WRB_F64 {
+        self.call_n(export, &[arg], result_tag)
+    }
+
+    /// Calls `export` with `args`; the result as `result_tag` says ([`WRB_NONE`]: none,
+    /// returned as a zero i32).
+    pub fn call_n(&mut self, export: &str, args: &[WrbValue], result_tag: u32) -> Result<WrbValue, String> {
+        let mut vals = [Val::I32(0); MAX_ARGS];
+        if args.len() > MAX_ARGS {
+            return Err(format!("wrb_lucet: at most {} arguments", MAX_ARGS));
+        }
+        for (slot, arg) in vals.iter_mut().zip(args) {
+            *slot = to_val(*arg)?;
+        }
+        if result_tag > WRB_F64 && result_tag != WRB_NONE {
             return Err(format!("wrb_lucet: invalid result tag {}", result_tag));
         }
-        let res = self.handle.run(export, &[arg]);
+        let res = self.handle.run(export, &vals[..args.len()]);
         let rv = match res {
             Ok(RunResult::Returned(rv)) => rv,
             Ok(RunResult::Yielded(_)) => {
@@ -376,7 +403,8 @@ impl WrbInstance {
             WRB_I32 => WrbValue::i32(rv.as_i32()),
             WRB_I64 => WrbValue::i64(rv.as_i64()),
             WRB_F32 => WrbValue::f32(rv.as_f32()),
-            _ => WrbValue::f64(rv.as_f64()),
+            WRB_F64 => WrbValue::f64(rv.as_f64()),
+            _ => WrbValue::i32(0),
         })
     }
 
@@ -551,6 +579,48 @@ pub unsafe extern "C" fn wrb_lucet_call(
         let inst = &mut *(instance as *mut WrbInstance);
         let v = inst.call(export, arg, result_tag)?;
         *out = v;
+        Ok(())
+    })
+}
+
+/// Like `wrb_lucet_check_export`, for `nparams` parameters (`param_tags`) and a result
+/// (`result_tag`, or `WRB_NONE` for none).
+#[no_mangle]
+pub unsafe extern "C" fn wrb_lucet_check_export_n(
+    module: *mut c_void,
+    export_name: *const c_char,
+    param_tags: *const u32,
+    nparams: usize,
+    result_tag: u32,
+) -> *mut c_char {
+    guard(|| {
+        if module.is_null() || (param_tags.is_null() && nparams != 0) {
+            return Err("wrb_lucet: module or param_tags is a null pointer".into());
+        }
+        let export = cstr_arg(export_name, "export_name")?;
+        let tags: &[u32] = if nparams == 0 { &[] } else { std::slice::from_raw_parts(param_tags, nparams) };
+        (*(module as *const WrbModule)).check_export_n(export, tags, result_tag)
+    })
+}
+
+/// Like `wrb_lucet_call`, with `nargs` arguments (`args`) and a result as `result_tag`
+/// says (`WRB_NONE`: the function returns nothing; `*out` is then a zero i32).
+#[no_mangle]
+pub unsafe extern "C" fn wrb_lucet_call_n(
+    instance: *mut c_void,
+    export_name: *const c_char,
+    args: *const WrbValue,
+    nargs: usize,
+    result_tag: u32,
+    out: *mut WrbValue,
+) -> *mut c_char {
+    guard(|| {
+        if instance.is_null() || out.is_null() || (args.is_null() && nargs != 0) {
+            return Err("wrb_lucet: instance, args or out is a null pointer".into());
+        }
+        let export = cstr_arg(export_name, "export_name")?;
+        let args: &[WrbValue] = if nargs == 0 { &[] } else { std::slice::from_raw_parts(args, nargs) };
+        *out = (*(instance as *mut WrbInstance)).call_n(export, args, result_tag)?;
         Ok(())
     })
 }

@@ -13,7 +13,7 @@
 //! - AOT: the artifact is the shared object (with this suite's seal at its end on disk);
 //!   lucet-runtime dlopens the private copy of the checked bytes that the artifact store
 //!   hands over.
-//! - calls: exports of one parameter (the library's C ABI passes one value).
+//! - calls: the arguments and the result tagged with their types across the C ABI.
 //! - WASI (feature `wasi`): lucet-wasi 0.6.1 implements preview 0 (`wasi_unstable`); the
 //!   library binds every `wasi_snapshot_preview1` import to it, translating the calls
 //!   whose layouts differ (`fd_seek`'s whence, `filestat`, `poll_oneoff`), with a read-only
@@ -47,18 +47,20 @@ struct Api {
     version: String,
     compile: unsafe extern "C" fn(*const u8, usize, *const c_char) -> Error,
     load: unsafe extern "C" fn(*const c_char, *mut *mut c_void) -> Error,
-    check_export: unsafe extern "C" fn(*mut c_void, *const c_char, u32, u32) -> Error,
+    check_export: unsafe extern "C" fn(*mut c_void, *const c_char, *const u32, usize, u32) -> Error,
     instantiate: unsafe extern "C" fn(*mut c_void, *mut *mut c_void) -> Error,
-    call: unsafe extern "C" fn(*mut c_void, *const c_char, WrbValue, u32, *mut WrbValue) -> Error,
+    call: unsafe extern "C" fn(*mut c_void, *const c_char, *const WrbValue, usize, u32, *mut WrbValue) -> Error,
     noop: unsafe extern "C" fn(*mut c_void) -> u32,
     free_instance: unsafe extern "C" fn(*mut c_void),
     free_module: unsafe extern "C" fn(*mut c_void),
     free_error: unsafe extern "C" fn(Error),
+    #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
     wasi: WasiApi,
     _library: Library,
 }
 
 /// The library's WASI entry points (`lucet/src/wasi.rs`).
+#[cfg_attr(not(feature = "wasi"), allow(dead_code))]
 struct WasiApi {
     compile: unsafe extern "C" fn(*const u8, usize, *const c_char, u32) -> Error,
     start: unsafe extern "C" fn(*mut c_void, *const *const c_char, usize, *const c_char, *const c_char, *mut *mut c_void) -> Error,
@@ -99,9 +101,9 @@ fn open() -> Result<Api> {
             version: CStr::from_ptr(version()).to_string_lossy().into_owned(),
             compile: symbol!(b"wrb_lucet_compile"),
             load: symbol!(b"wrb_lucet_load"),
-            check_export: symbol!(b"wrb_lucet_check_export"),
+            check_export: symbol!(b"wrb_lucet_check_export_n"),
             instantiate: symbol!(b"wrb_lucet_instantiate"),
-            call: symbol!(b"wrb_lucet_call"),
+            call: symbol!(b"wrb_lucet_call_n"),
             noop: symbol!(b"wrb_lucet_noop"),
             free_instance: symbol!(b"wrb_lucet_free_instance"),
             free_module: symbol!(b"wrb_lucet_free_module"),
@@ -258,6 +260,10 @@ impl LucetModule {
     }
 }
 
+/// The result tag of an export that returns nothing, and the most arguments a call passes.
+const NONE: u32 = 0xffff_ffff;
+const MAX_ARGS: usize = 16;
+
 fn tag(ty: ValType) -> u32 {
     match ty {
         ValType::I32 => 0,
@@ -272,13 +278,12 @@ impl Module for LucetModule {
         let module = Rc::clone(self.loaded()?);
         let name = CString::new(export.name.as_str())?;
         let api = self.api;
-        let (&[param], Some(result)) = (export.params.as_slice(), export.result) else {
-            anyhow::bail!("export {export}: the Lucet adapter binds exports of one parameter and one result");
-        };
-        api.check(unsafe { (api.check_export)(module.handle, name.as_ptr(), tag(param), tag(result)) })?;
+        let params: Vec<u32> = export.params.iter().map(|p| tag(*p)).collect();
+        let result = export.result.map_or(NONE, tag);
+        api.check(unsafe { (api.check_export)(module.handle, name.as_ptr(), params.as_ptr(), params.len(), result) })?;
         let mut handle = std::ptr::null_mut();
         api.check(unsafe { (api.instantiate)(module.handle, &mut handle) })?;
-        Ok(Box::new(LucetInstance { api, _module: module, handle, name, result, export: export.clone() }))
+        Ok(Box::new(LucetInstance { api, _module: module, handle, name, export: export.clone() }))
     }
 
     fn serialize(&self) -> Result<Vec<u8>> {
@@ -291,7 +296,6 @@ struct LucetInstance {
     _module: Rc<Loaded>,
     handle: *mut c_void,
     name: CString,
-    result: ValType,
     export: Export,
 }
 
@@ -304,15 +308,16 @@ impl Drop for LucetInstance {
 impl Instance for LucetInstance {
     fn call(&mut self, args: &[Value]) -> Result<Option<Value>> {
         check_args(&self.export, args)?;
-        let arg = match args[0] {
-            Value::I32(v) => WrbValue { tag: 0, bits: v as u32 as u64 },
-            Value::I64(v) => WrbValue { tag: 1, bits: v as u64 },
-            Value::F32(v) => WrbValue { tag: 2, bits: v.to_bits() as u64 },
-            Value::F64(v) => WrbValue { tag: 3, bits: v.to_bits() },
-        };
+        // On the stack, as a C caller passes them: no allocation per call.
+        let mut values = [WrbValue { tag: 0, bits: 0 }; MAX_ARGS];
+        anyhow::ensure!(args.len() <= MAX_ARGS, "the Lucet adapter passes at most {MAX_ARGS} arguments");
+        for (slot, arg) in values.iter_mut().zip(args) {
+            *slot = WrbValue { tag: tag(arg.ty()), bits: arg.bits() };
+        }
+        let result = self.export.result.map_or(NONE, tag);
         let mut out = WrbValue { tag: 0, bits: 0 };
-        self.api.check(unsafe { (self.api.call)(self.handle, self.name.as_ptr(), arg, tag(self.result), &mut out) })?;
-        Ok(Some(Value::from_bits(self.result, out.bits)))
+        self.api.check(unsafe { (self.api.call)(self.handle, self.name.as_ptr(), values.as_ptr(), args.len(), result, &mut out) })?;
+        Ok(self.export.result.map(|ty| Value::from_bits(ty, out.bits)))
     }
 }
 
