@@ -3,6 +3,7 @@
 //! anywhere else (`$WRB_SAMPLES`) replaces or joins them.
 
 use crate::proposal::Proposal;
+use crate::step::Step;
 use crate::value::{Export, ValType, Value};
 use anyhow::{Context, Result, bail, ensure};
 use serde::Deserialize;
@@ -49,6 +50,23 @@ pub struct Sample {
     pub wasm_hash: blake3::Hash,
     /// The post-MVP proposals the module needs.
     pub proposals: Vec<Proposal>,
+    /// What the module imports (module, name): the suite provides nothing to a plain
+    /// sample, so a module that imports anything is only compiled.
+    pub imports: Vec<(String, String)>,
+}
+
+/// The steps that need an instance of the module.
+pub fn needs_instance(step: Step) -> bool {
+    matches!(step, Step::Instantiate | Step::Execute | Step::Jit | Step::AotExecute)
+}
+
+/// `env.f, env.g` (at most five named).
+pub fn list_imports(imports: &[(String, String)]) -> String {
+    let mut names: Vec<String> = imports.iter().take(5).map(|(m, n)| format!("{m}.{n}")).collect();
+    if imports.len() > 5 {
+        names.push(format!("and {} more", imports.len() - 5));
+    }
+    names.join(", ")
 }
 
 impl Sample {
@@ -66,11 +84,20 @@ impl Sample {
             name: name.to_string(),
             wasm_hash: blake3::hash(&wasm),
             proposals: Proposal::needed_by(&wasm),
+            imports: crate::proposal::imports(&wasm),
             wasm,
             file: None,
             export,
             args,
             expected,
+        })
+    }
+
+    /// Why this sample cannot take part in `step`, whatever the runtime: a module that
+    /// imports what the suite does not provide is compiled (and stored AOT) only.
+    pub fn skip(&self, step: Step) -> Option<String> {
+        (needs_instance(step) && !self.imports.is_empty()).then(|| {
+            format!("the module imports {}, which the suite does not provide: it is compiled only", list_imports(&self.imports))
         })
     }
 }
@@ -169,20 +196,107 @@ pub fn committed_manifest() -> PathBuf {
 }
 
 /// The manifests this run reads: `$WRB_SAMPLES` (a user's manifest, paths relative to it)
-/// instead of the committed one, or beside it when `$WRB_SAMPLES_JOIN` is set.
+/// instead of the committed one, or beside it when `$WRB_SAMPLES_JOIN` is set; with a module
+/// on the command line (`$WRB_WASM`) and no user manifest, none (or the committed one, joined).
 pub fn manifests() -> Vec<PathBuf> {
-    match std::env::var_os("WRB_SAMPLES").filter(|v| !v.is_empty()) {
-        Some(user) if std::env::var_os("WRB_SAMPLES_JOIN").is_some_and(|v| !v.is_empty() && v != "0") => {
-            vec![committed_manifest(), PathBuf::from(user)]
-        }
-        Some(user) => vec![PathBuf::from(user)],
-        None => vec![committed_manifest()],
+    let join = std::env::var_os("WRB_SAMPLES_JOIN").is_some_and(|v| !v.is_empty() && v != "0");
+    let committed = if join { vec![committed_manifest()] } else { Vec::new() };
+    match (variable("WRB_SAMPLES"), variable("WRB_WASM")) {
+        (Some(user), _) => committed.into_iter().chain([PathBuf::from(user)]).collect(),
+        (None, Some(_)) => committed,
+        (None, None) => vec![committed_manifest()],
     }
 }
 
-/// Every sample of this run's manifests, with its bytes read from disk.
+/// A module given on the command line (`./suite bench --wasm FILE ...`): `$WRB_WASM`, with
+/// `$WRB_EXPORT`, `$WRB_ARGS` (values as `i32:5`, separated by spaces), `$WRB_EXPECT`,
+/// `$WRB_EXPECT_STDOUT` and `$WRB_EXPECT_STDERR` (files).
+pub struct CommandLine {
+    pub file: PathBuf,
+    pub wasm: Vec<u8>,
+    pub export: Option<String>,
+    pub args: Vec<Value>,
+    pub expect: Option<Value>,
+    pub expect_stdout: Option<PathBuf>,
+    pub expect_stderr: Option<PathBuf>,
+}
+
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The module of the command line, if there is one.
+pub fn command_line() -> Result<Option<CommandLine>> {
+    let Some(file) = variable("WRB_WASM") else { return Ok(None) };
+    let file = PathBuf::from(file);
+    let wasm = std::fs::read(&file).with_context(|| format!("reading {} (--wasm)", file.display()))?;
+    let args = variable("WRB_ARGS").map(|a| a.split_whitespace().map(Value::parse).collect::<Result<Vec<_>>>()).transpose()?.unwrap_or_default();
+    Ok(Some(CommandLine {
+        wasm,
+        export: variable("WRB_EXPORT"),
+        args,
+        expect: variable("WRB_EXPECT").map(|v| Value::parse(&v)).transpose()?,
+        expect_stdout: variable("WRB_EXPECT_STDOUT").map(PathBuf::from),
+        expect_stderr: variable("WRB_EXPECT_STDERR").map(PathBuf::from),
+        file,
+    }))
+}
+
+impl CommandLine {
+    /// A name for the module: its file's stem, with what a sample name cannot hold replaced.
+    pub fn name(&self) -> String {
+        let stem = self.file.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).take(64).collect();
+        let name = name.trim_start_matches('.').to_string();
+        if name.is_empty() { "module".into() } else { name }
+    }
+
+    /// With no export given, a module that exports `_start` is a WASI command.
+    pub fn is_wasi_command(&self) -> bool {
+        self.export.is_none() && export_signature(&self.wasm, "_start").is_some()
+    }
+
+    /// The module as a plain sample: its export (`run` if none is given) called with the
+    /// arguments, its result checked if an expected value is given.
+    pub fn sample(&self) -> Result<Sample> {
+        let name = self.export.clone().unwrap_or_else(|| "run".into());
+        let export = export_signature(&self.wasm, &name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{} exports no function `{name}` (of at most one result){}",
+                self.file.display(),
+                if self.export.is_none() { ", nor `_start`: give the export to call with --export NAME" } else { "" }
+            )
+        })?;
+        ensure!(
+            self.args.iter().map(|a| a.ty()).collect::<Vec<_>>() == export.params,
+            "{}: export {export} takes other arguments than {:?} (--arg TYPE:VALUE, once per parameter)",
+            self.file.display(),
+            self.args
+        );
+        let expected = match self.expect {
+            Some(value) => {
+                ensure!(export.result == Some(value.ty()), "{}: export {export} does not return a {}", self.file.display(), value.ty());
+                Expect::Exactly(Some(value))
+            }
+            None if export.result.is_none() => Expect::Exactly(None),
+            None => Expect::NoTrap,
+        };
+        let mut sample = Sample::with(&self.name(), self.wasm.clone(), export, self.args.clone(), expected)?;
+        sample.file = Some(self.file.clone());
+        Ok(sample)
+    }
+}
+
+/// Every sample of this run's manifests, with its bytes read from disk, and the module of
+/// the command line (instead of the committed samples, or beside them when joined).
 pub fn load_samples() -> Result<Vec<Sample>> {
     let mut samples: Vec<Sample> = Vec::new();
+    let command_line = command_line()?;
+    if let Some(module) = &command_line {
+        if !module.is_wasi_command() {
+            samples.push(module.sample()?);
+        }
+    }
     for manifest in manifests() {
         for sample in load_manifest(&manifest)? {
             ensure!(

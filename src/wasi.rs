@@ -32,9 +32,34 @@ pub struct WasiSample {
     /// Whether the module imports `bench.start` and `bench.end`: its execute time is
     /// then the time between the two.
     pub markers: bool,
+    /// What the module imports beyond WASI preview 1 and the benchmark markers.
+    pub unprovided: Vec<(String, String)>,
 }
 
 impl WasiSample {
+    /// Why this sample cannot take part in `step`, whatever the runtime: a command that
+    /// imports what the suite does not provide is compiled only; only a command that marks
+    /// its work with `bench.start` and `bench.end` has an execute time of its own.
+    pub fn skip(&self, step: crate::step::Step) -> Option<String> {
+        use crate::step::Step;
+        if !self.unprovided.is_empty() && step != Step::Compile {
+            return Some(format!(
+                "the module imports {}, which the suite does not provide: it is compiled only",
+                crate::sample::list_imports(&self.unprovided)
+            ));
+        }
+        (step == Step::Execute && !self.markers)
+            .then(|| "the command does not mark its work with bench.start and bench.end: its run is wasi_run".into())
+    }
+
+    /// The module as a plain sample (`_start`, no arguments, no result), for `compile`.
+    pub fn as_sample(&self) -> Result<crate::sample::Sample> {
+        let export = crate::value::Export::of("_start", &[], None);
+        let mut sample = crate::sample::Sample::with(&self.name, self.wasm.clone(), export, Vec::new(), crate::sample::Expect::Exactly(None))?;
+        sample.file = self.file.clone();
+        Ok(sample)
+    }
+
     /// The command as the manifest gives it, with fresh markers.
     pub fn command(&self) -> WasiCommand<'_> {
         WasiCommand {
@@ -95,9 +120,21 @@ impl WasiRan {
 /// A compiled WASI command.
 #[cfg(feature = "wasi")]
 pub trait WasiModule {
-    /// A new instance with a new WASI context for `command`, run from `_start` to its
-    /// exit (a `proc_exit` is an exit, not an error; a trap is an error).
-    fn run(&self, command: &WasiCommand) -> Result<WasiRan>;
+    /// A new instance with a new WASI context for `command`, not started yet.
+    fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>>;
+
+    /// A new instance, run from `_start` to its exit.
+    fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        self.instantiate(command)?.start()
+    }
+}
+
+/// A WASI command's instance with its WASI context.
+#[cfg(feature = "wasi")]
+pub trait WasiInstance {
+    /// Runs `_start` to the command's exit (a `proc_exit` is an exit, not an error; a trap
+    /// is an error).
+    fn start(self: Box<Self>) -> Result<WasiRan>;
 }
 
 /// The benchmark protocol's markers: a guest calls `bench.start` and then `bench.end`,
@@ -172,9 +209,15 @@ pub(crate) struct WasiEntry {
     stderr: Option<String>,
 }
 
-/// Every WASI sample of this run's manifests, with its files read from disk.
+/// Every WASI sample of this run's manifests, with its files read from disk, and the
+/// module of the command line if it is a WASI command.
 pub fn load_wasi_samples() -> Result<Vec<WasiSample>> {
     let mut samples: Vec<WasiSample> = Vec::new();
+    if let Some(module) = crate::sample::command_line()? {
+        if module.is_wasi_command() {
+            samples.push(command_line_sample(&module)?);
+        }
+    }
     for manifest in manifests() {
         for sample in load_wasi_manifest(&manifest)? {
             ensure!(
@@ -187,6 +230,33 @@ pub fn load_wasi_samples() -> Result<Vec<WasiSample>> {
         }
     }
     Ok(samples)
+}
+
+/// A WASI command from the command line, as the benchmark protocol (Sightglass) lays one
+/// out: its directory preopened as the guest's current directory `.` (its inputs beside it),
+/// its expected output in `<stem>.stdout.expected` / `<stem>.stderr.expected` beside it
+/// unless given.
+fn command_line_sample(module: &crate::sample::CommandLine) -> Result<WasiSample> {
+    let dir = module.file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let stem = module.file.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let expected = |given: &Option<PathBuf>, suffix: &str| -> Result<Option<Vec<u8>>> {
+        let beside = dir.join(format!("{stem}.{suffix}.expected"));
+        match given {
+            Some(file) => Ok(Some(std::fs::read(file).with_context(|| format!("reading {}", file.display()))?)),
+            None if beside.is_file() => Ok(Some(std::fs::read(&beside)?)),
+            None => Ok(None),
+        }
+    };
+    WasiSample::new(
+        &module.name(),
+        module.wasm.clone(),
+        Some(module.file.clone()),
+        dir.canonicalize().with_context(|| format!("resolving {}", dir.display()))?,
+        ".".into(),
+        Vec::new(),
+        expected(&module.expect_stdout, "stdout")?,
+        expected(&module.expect_stderr, "stderr")?,
+    )
 }
 
 pub fn load_wasi_manifest(path: &Path) -> Result<Vec<WasiSample>> {
@@ -206,6 +276,14 @@ pub fn load_wasi_manifest(path: &Path) -> Result<Vec<WasiSample>> {
         };
         ensure!(preopen.is_dir(), "{}: {} is not a directory", context(), preopen.display());
         let (file, wasm) = read(&entry.file)?;
+        // Sightglass's convention: `<stem>.stdout.expected` beside the module, unless named.
+        let beside = |suffix: &str| -> Option<String> {
+            let stem = Path::new(&entry.file).file_stem()?.to_string_lossy().into_owned();
+            let name = Path::new(&entry.file).with_file_name(format!("{stem}.{suffix}.expected"));
+            dir.join(&name).is_file().then(|| name.to_string_lossy().into_owned())
+        };
+        let stdout = entry.stdout.clone().or_else(|| beside("stdout"));
+        let stderr = entry.stderr.clone().or_else(|| beside("stderr"));
         samples.push(WasiSample::new(
             &entry.name,
             wasm,
@@ -213,8 +291,8 @@ pub fn load_wasi_manifest(path: &Path) -> Result<Vec<WasiSample>> {
             preopen,
             entry.guest_dir.unwrap_or_else(|| GUEST_DIR.into()),
             entry.args,
-            entry.stdout.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
-            entry.stderr.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
+            stdout.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
+            stderr.map(|f| read(&f)).transpose()?.map(|(_, bytes)| bytes),
         )?);
     }
     Ok(samples)
@@ -233,10 +311,13 @@ impl WasiSample {
         expected_stderr: Option<Vec<u8>>,
     ) -> Result<WasiSample> {
         crate::sample::check_name(name)?;
+        let unprovided =
+            crate::proposal::imports(&wasm).into_iter().filter(|(module, _)| module != "wasi_snapshot_preview1" && module != "bench").collect();
         Ok(WasiSample {
             name: name.to_string(),
             proposals: Proposal::needed_by(&wasm),
             markers: imports_markers(&wasm),
+            unprovided,
             wasm,
             file,
             preopen,

@@ -26,6 +26,9 @@
 //! err_t wrb_lucet_instantiate(void *module, void **instance);
 //! err_t wrb_lucet_call(void *instance, const char *name, WrbValue arg, uint32_t result_tag, WrbValue *out);
 //! #define WRB_NONE 0xffffffff   /* the result tag of a function that returns nothing */
+//! #define WRB_LUCET_WASI 2      /* compile_stubbed: bind WASI preview 1 and bench too */
+//! err_t wrb_lucet_compile_stubbed(const uint8_t *wasm, size_t len, const char *so_path, const char *stubs_json, uint32_t flags);
+//!       /* stubs_json: {"module": ["name", ...]}: imports bound to a stub that aborts if called */
 //! err_t wrb_lucet_check_export_n(void *module, const char *name, const uint32_t *param_tags, size_t nparams, uint32_t result_tag);
 //! err_t wrb_lucet_call_n(void *instance, const char *name, const WrbValue *args, size_t nargs, uint32_t result_tag, WrbValue *out);
 //! uint32_t wrb_lucet_noop(void *instance);
@@ -98,6 +101,8 @@ pub const WRB_F32: u32 = 2;
 pub const WRB_F64: u32 = 3;
 /// The result tag of a function that returns nothing.
 pub const WRB_NONE: u32 = 0xffff_ffff;
+/// `wrb_lucet_compile_stubbed`'s flag: bind WASI preview 1 and `bench` too.
+pub const WRB_LUCET_WASI: u32 = 2;
 /// Arguments a call passes, on the stack.
 pub const MAX_ARGS: usize = 16;
 
@@ -278,6 +283,39 @@ pub fn compile_wasi_to_file(wasm: &[u8], so_path: &str, flags: u32) -> Result<()
     compiler
         .shared_object_file(so_path)
         .map_err(|e| format!("lucetc: compilation of {} failed: {}", so_path, e))
+}
+
+/// [`compile_to_file`] for a module whose imports `stubs_json` lists (`{"module": ["name",
+/// ...]}`): each is bound to [`wrb_lucet_unprovided_import`], so that lucetc (which needs a
+/// binding for every import) compiles the module; with [`WRB_LUCET_WASI`] in `flags`, the
+/// WASI and `bench` bindings too.
+pub fn compile_stubbed_to_file(wasm: &[u8], so_path: &str, stubs_json: &str, flags: u32) -> Result<(), String> {
+    ensure_linked();
+    if flags & !WRB_LUCET_WASI != 0 {
+        return Err(format!("wrb_lucet: unknown flags {:#x}", flags));
+    }
+    let stubs: std::collections::HashMap<String, Vec<String>> =
+        serde_json::from_str(stubs_json).map_err(|e| format!("wrb_lucet: the stubs are not {{\"module\": [\"name\"]}}: {}", e))?;
+    let mut bindings = if flags & WRB_LUCET_WASI != 0 { wasi::bindings() } else { lucetc::Bindings::empty() };
+    let stubbed = stubs
+        .into_iter()
+        .map(|(module, names)| (module, names.into_iter().map(|n| (n, "wrb_lucet_unprovided_import".to_string())).collect()))
+        .collect();
+    bindings.extend(&lucetc::Bindings::new(stubbed)).map_err(|e| format!("wrb_lucet: {}", e))?;
+    Lucetc::try_from_bytes(wasm)
+        .map_err(|e| format!("lucetc: invalid input: {}", e))?
+        .with_cpu_features(CpuFeatures::new(TARGET_CPU, Default::default()))
+        .with_bindings(bindings)
+        .shared_object_file(so_path)
+        .map_err(|e| format!("lucetc: compilation of {} failed: {}", so_path, e))
+}
+
+/// What an import the suite does not provide is bound to: the suite only compiles such a
+/// module, and a call that reaches this ends the process with a message.
+#[no_mangle]
+pub extern "C" fn wrb_lucet_unprovided_import() {
+    eprintln!("wrb_lucet: a module called an import the suite does not provide");
+    std::process::abort();
 }
 
 pub fn load_module(so_path: &str) -> Result<WrbModule, String> {
@@ -580,6 +618,25 @@ pub unsafe extern "C" fn wrb_lucet_call(
         let v = inst.call(export, arg, result_tag)?;
         *out = v;
         Ok(())
+    })
+}
+
+/// lucetc: wasm bytes -> shared object, the imports that `stubs_json` lists bound to a stub
+/// (see `compile_stubbed_to_file`).
+#[no_mangle]
+pub unsafe extern "C" fn wrb_lucet_compile_stubbed(
+    wasm: *const u8,
+    len: usize,
+    so_path: *const c_char,
+    stubs_json: *const c_char,
+    flags: u32,
+) -> *mut c_char {
+    guard(|| {
+        if wasm.is_null() && len != 0 {
+            return Err("wrb_lucet: wasm is a null pointer".into());
+        }
+        let bytes: &[u8] = if len == 0 { &[] } else { std::slice::from_raw_parts(wasm, len) };
+        compile_stubbed_to_file(bytes, cstr_arg(so_path, "so_path")?, cstr_arg(stubs_json, "stubs_json")?, flags)
     })
 }
 

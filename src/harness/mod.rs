@@ -32,6 +32,8 @@ pub trait BenchSample {
     fn name(&self) -> &str;
     fn wasm_len(&self) -> usize;
     fn proposals(&self) -> &[Proposal];
+    /// Why the sample cannot take part in `step` on any runtime.
+    fn skip(&self, step: Step) -> Option<String>;
 }
 
 macro_rules! bench_sample {
@@ -45,6 +47,9 @@ macro_rules! bench_sample {
             }
             fn proposals(&self) -> &[Proposal] {
                 &self.proposals
+            }
+            fn skip(&self, step: Step) -> Option<String> {
+                <$sample>::skip(self, step)
             }
         }
     )*};
@@ -201,7 +206,7 @@ impl Suite {
             step.compiles() && (runtime.slow_compile() || sample.wasm_len() >= LARGE_MODULE_BYTES)
         };
         let skip = |runtime: &Box<dyn Runtime>, sample: &S| {
-            runtime.unsupported(step).or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
+            sample.skip(step).or_else(|| runtime.unsupported(step)).or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
         };
         self.each(step.id(), samples, &runtimes, |r| r.name().to_string(), slow, skip, |runtime, sample| prepare(&**runtime, sample));
     }

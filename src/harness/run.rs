@@ -112,7 +112,12 @@ impl RunDir {
         let dir = runs_dir().join(id);
         fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
         let run = RunDir { id: id.to_string(), dir };
-        let info = RunInfo { id: id.to_string(), started: rfc3339(now()), started_unix: now(), command: std::env::args().collect() };
+        // `./suite bench` names the command that started the run; else this process's.
+        let command = match std::env::var("WRB_RUN_COMMAND") {
+            Ok(command) if !command.is_empty() => vec![command],
+            _ => std::env::args().collect(),
+        };
+        let info = RunInfo { id: id.to_string(), started: rfc3339(now()), started_unix: now(), command };
         match fs::OpenOptions::new().write(true).create_new(true).open(run.dir.join("run.json")) {
             Ok(mut file) => {
                 file.write_all(&serde_json::to_vec_pretty(&info)?)?;

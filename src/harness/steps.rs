@@ -23,7 +23,10 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
     let timer: Timer<'a> = match step {
         Step::Compile => {
             let module = within(compile_limit(), || run.compile())?;
-            within(call_limit(), || run.check_module(step, &*module))?;
+            // A module that imports anything cannot be instantiated here: compiling is its check.
+            if sample.imports.is_empty() {
+                within(call_limit(), || run.check_module(step, &*module))?;
+            }
             Box::new(move |iters| {
                 time_each(iters, limit(step), renew, |fresh| (fresh.compile(black_box(sample)), fresh), |(module, _fresh)| {
                     module.map(drop).map_err(|e| run.fail(step, e))
@@ -56,7 +59,10 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
         }
         Step::AotCompile => {
             let (artifact, _) = within(compile_limit(), || run.aot_compile(store))?;
-            ran(within(call_limit(), || run.aot_execute(&run.aot_verify(store)?)))?;
+            let verified = run.aot_verify(store)?;
+            if sample.imports.is_empty() {
+                ran(within(call_limit(), || run.aot_execute(&verified)))?;
+            }
             let record = SizeRecord { wasm_bytes: sample.wasm.len() as u64, artifact_bytes: artifact.bytes, artifact: artifact.path.clone() };
             eprintln!(
                 "aot_compile/{}/{}: artifact {} bytes (wasm {} bytes) at {}",
@@ -152,10 +158,13 @@ mod wasi {
     use super::super::{Timer, limit, time_each};
     use crate::runtime::Runtime;
     use crate::step::{Step, StepError, WasiRun};
+    use super::super::watchdog::{compile_limit, within};
     use crate::wasi::{WasiCommand, WasiModule, WasiRan};
     use std::hint::black_box;
 
-    /// The timer of `wasi` (bytes to exit) or `wasi_run` (a compiled module to exit).
+    /// The timer of a WASI sample's step: `wasi` (bytes to exit), `wasi_run` (a compiled
+    /// module to exit), `instantiate` (a new instance with a new WASI context, not run) or
+    /// `execute` (the time between the command's `bench.start` and `bench.end`).
     pub fn prepare_wasi<'a>(step: Step, run: WasiRun<'a>) -> Result<Timer<'a>, StepError> {
         let (runtime, sample) = (run.runtime, run.sample);
         if let Some(timer) = super::super::self_timed(runtime, crate::runtime::Timed::Wasi(sample), step, move |e| run.fail(step, e))? {
@@ -168,7 +177,7 @@ mod wasi {
         match step {
             Step::Wasi => {
                 let command = sample.command();
-                let (ran, _module) = super::super::watchdog::within(limit(step), || run.end_to_end(&command))?;
+                let (ran, _module) = within(limit(step), || run.end_to_end(&command))?;
                 check(Ok(ran), command)?;
                 Ok(Box::new(move |iters| {
                     time_each(
@@ -184,9 +193,9 @@ mod wasi {
                 }))
             }
             Step::WasiRun => {
-                let module: Box<dyn WasiModule> = super::super::watchdog::within(super::super::watchdog::compile_limit(), || run.compile())?;
+                let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
                 let command = sample.command();
-                check(super::super::watchdog::within(limit(step), || run.run(step, &*module, &command)), command)?;
+                check(within(limit(step), || run.run(step, &*module, &command)), command)?;
                 Ok(Box::new(move |iters| {
                     time_each(
                         iters,
@@ -197,18 +206,56 @@ mod wasi {
                     )
                 }))
             }
+            Step::Instantiate => {
+                let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
+                let command = sample.command();
+                check(within(limit(step), || run.run(step, &*module, &command)), command)?;
+                Ok(Box::new(move |iters| {
+                    time_each(
+                        iters,
+                        limit(step),
+                        || Ok(sample.command()),
+                        |command| (module.instantiate(black_box(&command)).map_err(|e| run.fail(step, e)), command),
+                        |(instance, _command)| instance.map(drop),
+                    )
+                }))
+            }
+            Step::Execute => {
+                let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
+                // Each iteration is a whole run; only the marked region counts.
+                let marked = move || -> Result<std::time::Duration, StepError> {
+                    let command = sample.command();
+                    let output = within(limit(step), || run.run(step, &*module, &command))?.output();
+                    run.check(step, &output, &command)?;
+                    command.markers.measured().map_err(|e| run.fail(step, e))
+                };
+                marked()?;
+                Ok(Box::new(move |iters| (0..iters).map(|_| marked()).sum()))
+            }
             other => Err(run.fail(other, anyhow::anyhow!("not a WASI step"))),
         }
     }
 
-    /// The `wasi` bench: both WASI steps over every WASI sample on every runtime with WASI.
+    /// The `wasi` bench: every WASI sample compiled (as any module, on every runtime),
+    /// instantiated with a WASI context, its marked work (the benchmark protocol) and its
+    /// runs end to end and from a compiled module, on every runtime with WASI.
     pub fn bench_wasi() {
         super::super::main("wasi", |suite| {
             let samples = crate::wasi::load_wasi_samples().unwrap_or_else(|e| {
                 eprintln!("error: {e:#}");
                 std::process::exit(2)
             });
-            for step in [Step::Wasi, Step::WasiRun] {
+            let as_samples: Vec<crate::sample::Sample> = samples.iter().map(|s| s.as_sample()).collect::<anyhow::Result<_>>().unwrap_or_else(|e| {
+                eprintln!("error: {e:#}");
+                std::process::exit(2)
+            });
+            // Not stored: `compile` writes no artifact.
+            let store: &'static crate::artifact::ArtifactStore = Box::leak(Box::new(crate::artifact::ArtifactStore::in_project()));
+            let sizes: &'static std::path::Path = Box::leak(suite.run_dir().dir.join("aot-sizes.json").into_boxed_path());
+            suite.step(Step::Compile, &as_samples, |runtime: &dyn Runtime, sample| {
+                super::prepare(Step::Compile, crate::step::Run::new(runtime, sample), store, sizes)
+            });
+            for step in [Step::Instantiate, Step::Execute, Step::Wasi, Step::WasiRun] {
                 suite.step(step, &samples, |runtime: &dyn Runtime, sample| prepare_wasi(step, WasiRun::new(runtime, sample)));
             }
         });

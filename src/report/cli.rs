@@ -73,21 +73,43 @@ pub fn run(args: impl Iterator<Item = String>, lenient: bool, default_run: Defau
         }
         context.runtimes.push(runtime.name().to_string());
     }
+    let all = runtimes();
+    let info = |name: &str, kind: &str, wasm: &[u8], proposals: &[crate::proposal::Proposal], unprovided: Vec<String>| {
+        let skipped_by = all
+            .iter()
+            .filter_map(|runtime| runtime.cannot_run(name, proposals).map(|why| (runtime.name().to_string(), why)))
+            .collect();
+        report::SampleInfo {
+            name: name.to_string(),
+            kind: kind.to_string(),
+            bytes: wasm.len() as u64,
+            proposals: proposals.iter().map(|p| p.to_string()).collect(),
+            unprovided,
+            skipped_by,
+        }
+    };
     match load_samples() {
         Ok(samples) => {
-            for runtime in runtimes() {
-                for sample in &samples {
-                    if let Some(reason) = runtime.cannot_run(&sample.name, &sample.proposals) {
-                        context.cannot_run.insert((runtime.name().to_string(), sample.name.clone()), reason);
-                    }
+            for sample in &samples {
+                for (runtime, why) in info(&sample.name, "", &sample.wasm, &sample.proposals, Vec::new()).skipped_by {
+                    context.cannot_run.insert((runtime, sample.name.clone()), why);
                 }
+                let unprovided = sample.imports.iter().map(|(m, n)| format!("{m}.{n}")).collect();
+                context.sample_info.push(info(&sample.name, &format!("export {}", sample.export), &sample.wasm, &sample.proposals, unprovided));
             }
             context.samples = samples.into_iter().map(|s| s.name).collect();
         }
         Err(e) => notes.push(format!("samples in results order: {e:#}")),
     }
     match load_wasi_samples() {
-        Ok(samples) => context.wasi_samples = samples.into_iter().map(|s| s.name).collect(),
+        Ok(samples) => {
+            for sample in &samples {
+                let kind = if sample.markers { "WASI command, marks its work (bench.start/end)" } else { "WASI command" };
+                let unprovided = sample.unprovided.iter().map(|(m, n)| format!("{m}.{n}")).collect();
+                context.sample_info.push(info(&sample.name, kind, &sample.wasm, &sample.proposals, unprovided));
+            }
+            context.wasi_samples = samples.into_iter().map(|s| s.name).collect();
+        }
         Err(e) => notes.push(format!("WASI samples in results order: {e:#}")),
     }
     let tables = report::tables(&results, &sizes, &context);

@@ -26,8 +26,23 @@ pub struct Context {
     pub cannot_run: BTreeMap<(String, String), String>,
     /// The WASI samples in manifest order.
     pub wasi_samples: Vec<String>,
+    /// What the report says of each sample (plain and WASI), in this order.
+    pub sample_info: Vec<SampleInfo>,
     /// Machine, date and versions, shown at the top.
     pub header: Vec<String>,
+}
+
+/// A sample as the report's first table shows it.
+#[derive(Clone, Debug, Default)]
+pub struct SampleInfo {
+    pub name: String,
+    pub kind: String,
+    pub bytes: u64,
+    pub proposals: Vec<String>,
+    /// What it imports that the suite does not provide.
+    pub unprovided: Vec<String>,
+    /// The runtimes that cannot run it, with the reason (a proposal they lack, a known bug).
+    pub skipped_by: Vec<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -399,7 +414,8 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
         runtimes: ordered(&context.runtimes, in_steps().map(|b| b.runtime.clone()).chain(sizes.keys().cloned())),
     };
     let wasm = builder.wasm_runtimes();
-    let mut tables: Vec<Table> = wasm.iter().map(|runtime| builder.individual(runtime)).collect();
+    let mut tables: Vec<Table> = samples_table(context).into_iter().collect();
+    tables.extend(wasm.iter().map(|runtime| builder.individual(runtime)));
     tables.push(builder.by_runtime("JIT", "a+b+c+d: from the sample's bytes to its result in one go.", "jit", &builder.runtimes));
     tables.push(builder.aot_total());
     tables.push(builder.by_runtime(
@@ -426,6 +442,37 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
     tables.extend(builder.others());
     tables.extend(reference_check(results));
     tables
+}
+
+/// The samples of the run: size, the proposals they need, imports the suite does not
+/// provide, and the runtimes that cannot run them.
+fn samples_table(context: &Context) -> Option<Table> {
+    let rows: Vec<_> = context
+        .sample_info
+        .iter()
+        .map(|info| {
+            let or_none = |items: &[String]| if items.is_empty() { "none".to_string() } else { items.join(", ") };
+            let skipped: Vec<String> = info.skipped_by.iter().map(|(runtime, why)| format!("{runtime} ({why})")).collect();
+            (
+                info.name.clone(),
+                vec![
+                    Cell::Text(info.kind.clone()),
+                    Cell::Bytes(info.bytes),
+                    Cell::Text(or_none(&info.proposals)),
+                    Cell::Text(if info.unprovided.is_empty() { "none".into() } else { format!("{} (compiled only)", info.unprovided.join(", ")) }),
+                    Cell::Text(or_none(&skipped)),
+                ],
+            )
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: "Samples".into(),
+        about: "The modules of this run: their size, the post-MVP proposals they need (a runtime without one skips the module), what they import that the suite does not provide (such a module is compiled, and stored AOT, only), and the runtimes that cannot run them, with the reason.".into(),
+        row_header: "sample".into(),
+        columns: ["kind", "size", "proposals needed", "unprovided imports", "runtimes that skip it"].map(String::from).to_vec(),
+        rows,
+        unit: Unit::Bytes,
+    })
 }
 
 /// Differences beyond this between the suite and the reference are flagged.

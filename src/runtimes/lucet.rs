@@ -46,6 +46,7 @@ type Error = *mut c_char;
 struct Api {
     version: String,
     compile: unsafe extern "C" fn(*const u8, usize, *const c_char) -> Error,
+    compile_stubbed: unsafe extern "C" fn(*const u8, usize, *const c_char, *const c_char, u32) -> Error,
     load: unsafe extern "C" fn(*const c_char, *mut *mut c_void) -> Error,
     check_export: unsafe extern "C" fn(*mut c_void, *const c_char, *const u32, usize, u32) -> Error,
     instantiate: unsafe extern "C" fn(*mut c_void, *mut *mut c_void) -> Error,
@@ -54,7 +55,6 @@ struct Api {
     free_instance: unsafe extern "C" fn(*mut c_void),
     free_module: unsafe extern "C" fn(*mut c_void),
     free_error: unsafe extern "C" fn(Error),
-    #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
     wasi: WasiApi,
     _library: Library,
 }
@@ -100,6 +100,7 @@ fn open() -> Result<Api> {
         Ok(Api {
             version: CStr::from_ptr(version()).to_string_lossy().into_owned(),
             compile: symbol!(b"wrb_lucet_compile"),
+            compile_stubbed: symbol!(b"wrb_lucet_compile_stubbed"),
             load: symbol!(b"wrb_lucet_load"),
             check_export: symbol!(b"wrb_lucet_check_export_n"),
             instantiate: symbol!(b"wrb_lucet_instantiate"),
@@ -178,11 +179,30 @@ impl Runtime for Lucet {
         Ok(Box::new(Lucet))
     }
 
+    /// lucetc needs a binding for everything a module imports: a WASI command is compiled
+    /// with the library's WASI bindings (as `compile_wasi` does), and imports the suite does
+    /// not provide are bound to a stub (such a module is only compiled, never run).
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
         let object = SharedObject::private()?;
         let path = c_path(&object.path)?;
-        api.check(unsafe { (api.compile)(sample.wasm.as_ptr(), sample.wasm.len(), path.as_ptr()) })?;
+        let provided = |module: &str| module == "wasi_snapshot_preview1" || module == "bench";
+        let wasi = sample.imports.iter().any(|(module, _)| provided(module));
+        let mut stubs: std::collections::BTreeMap<&str, Vec<&str>> = std::collections::BTreeMap::new();
+        for (module, name) in sample.imports.iter().filter(|(module, _)| !provided(module)) {
+            stubs.entry(module).or_default().push(name);
+        }
+        let (wasm, len) = (sample.wasm.as_ptr(), sample.wasm.len());
+        api.check(unsafe {
+            match (stubs.is_empty(), wasi) {
+                (true, false) => (api.compile)(wasm, len, path.as_ptr()),
+                (true, true) => (api.wasi.compile)(wasm, len, path.as_ptr(), 0),
+                (false, _) => {
+                    let stubs = CString::new(serde_json::to_string(&stubs)?)?;
+                    (api.compile_stubbed)(wasm, len, path.as_ptr(), stubs.as_ptr(), if wasi { WASI_FLAG } else { 0 })
+                }
+            }
+        })?;
         Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new() }))
     }
 
@@ -262,6 +282,8 @@ impl LucetModule {
 
 /// The result tag of an export that returns nothing, and the most arguments a call passes.
 const NONE: u32 = 0xffff_ffff;
+/// `wrb_lucet_compile_stubbed`'s flag for a module that imports WASI too.
+const WASI_FLAG: u32 = 2;
 const MAX_ARGS: usize = 16;
 
 fn tag(ty: ValType) -> u32 {
@@ -324,7 +346,7 @@ impl Instance for LucetInstance {
 #[cfg(feature = "wasi")]
 mod wasi {
     use super::{LucetModule, c_path};
-    use crate::wasi::{Markers, WasiCommand, WasiModule, WasiRan};
+    use crate::wasi::{Markers, WasiCommand, WasiInstance, WasiModule, WasiRan};
     use anyhow::{Context, Result};
     use std::ffi::{CString, c_char, c_void};
     use std::sync::Arc;
@@ -345,36 +367,46 @@ mod wasi {
     impl WasiModule for LucetWasi {
         /// The guest's directory is read-only: the library takes every right that changes
         /// the file system off the preopened directory.
-        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>> {
             let module = self.0.loaded()?.clone();
             let api = self.0.api;
             let argv: Vec<CString> = command.argv().into_iter().map(CString::new).collect::<Result<_, _>>().context("an argument with a NUL byte")?;
             let pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
             let (preopen, guest) = (c_path(command.preopen)?, CString::new(command.guest_dir)?);
-            let mut instance = std::ptr::null_mut();
-            api.check(unsafe { (api.wasi.start)(module.handle, pointers.as_ptr(), pointers.len(), preopen.as_ptr(), guest.as_ptr(), &mut instance) })?;
-            // From here on the instance is freed with the markers it points to, whatever happens.
-            let markers = Arc::into_raw(command.markers.clone());
-            let free = move || unsafe {
-                (api.free_instance)(instance);
-                drop(Arc::from_raw(markers));
-            };
-            let ran = (|| {
-                api.check(unsafe { (api.wasi.set_bench_hooks)(instance, Some(start), Some(end), markers as *mut c_void) })?;
-                let mut exit_code = 0;
-                api.check(unsafe { (api.wasi.run)(instance, &mut exit_code) })?;
-                Ok(exit_code)
-            })();
-            let exit_code = match ran {
-                Ok(code) => code,
-                Err(e) => {
-                    free();
-                    return Err(e);
-                }
-            };
+            let mut handle = std::ptr::null_mut();
+            api.check(unsafe { (api.wasi.start)(module.handle, pointers.as_ptr(), pointers.len(), preopen.as_ptr(), guest.as_ptr(), &mut handle) })?;
+            // From here on the instance is freed (with the markers it points to) on drop.
+            let instance = LucetWasiInstance { api, handle, markers: Arc::into_raw(command.markers.clone()), _module: module };
+            api.check(unsafe { (api.wasi.set_bench_hooks)(instance.handle, Some(start), Some(end), instance.markers as *mut c_void) })?;
+            Ok(Box::new(instance))
+        }
+    }
+
+    /// An instance of the loaded module in its region, with its WASI context.
+    struct LucetWasiInstance {
+        api: &'static super::Api,
+        handle: *mut c_void,
+        markers: *const Markers,
+        _module: std::rc::Rc<super::Loaded>,
+    }
+
+    impl Drop for LucetWasiInstance {
+        fn drop(&mut self) {
+            unsafe {
+                (self.api.free_instance)(self.handle);
+                drop(Arc::from_raw(self.markers));
+            }
+        }
+    }
+
+    impl WasiInstance for LucetWasiInstance {
+        fn start(self: Box<Self>) -> Result<WasiRan> {
+            let api = self.api;
+            let mut exit_code = 0;
+            api.check(unsafe { (api.wasi.run)(self.handle, &mut exit_code) })?;
             Ok(WasiRan::new(exit_code, move || {
                 let (mut out, mut out_len, mut err, mut err_len) = (std::ptr::null_mut(), 0, std::ptr::null_mut(), 0);
-                let read = api.check(unsafe { (api.wasi.output)(instance, &mut out, &mut out_len, &mut err, &mut err_len) });
+                let read = api.check(unsafe { (api.wasi.output)(self.handle, &mut out, &mut out_len, &mut err, &mut err_len) });
                 let take = |ptr: *mut u8, len: usize| {
                     if ptr.is_null() {
                         return Vec::new();
@@ -387,8 +419,7 @@ mod wasi {
                     Ok(()) => (take(out, out_len), take(err, err_len)),
                     Err(e) => (Vec::new(), format!("(the suite could not read the guest's output: {e:#})").into_bytes()),
                 };
-                free();
-                drop(module);
+                drop(self);
                 output
             }))
         }

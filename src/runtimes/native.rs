@@ -138,7 +138,7 @@ impl Instance for NativeModule {
 #[cfg(feature = "wasi")]
 mod wasi {
     use super::library;
-    use crate::wasi::{WasiCommand, WasiModule, WasiRan, WasiSample};
+    use crate::wasi::{WasiCommand, WasiInstance, WasiModule, WasiRan, WasiSample};
     use anyhow::{Context, Result, bail};
     use std::ffi::{CString, c_char};
 
@@ -169,7 +169,7 @@ mod wasi {
     impl WasiModule for NativeWasi {
         /// Paths under the guest directory in the arguments become the host paths of the
         /// preopened directory; native code has no sandbox, so the guest's view is not enforced.
-        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>> {
             let guest_dir = format!("{}/", command.guest_dir.trim_end_matches('/'));
             let argv: Vec<CString> = command
                 .argv()
@@ -180,7 +180,19 @@ mod wasi {
                 })
                 .map(|arg| CString::new(arg).context("an argument with a NUL byte"))
                 .collect::<Result<_>>()?;
-            let pointers: Vec<*const c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+            Ok(Box::new(NativeWasiInstance { run: self.run, free: self.free, argv }))
+        }
+    }
+
+    struct NativeWasiInstance {
+        run: Command,
+        free: Free,
+        argv: Vec<CString>,
+    }
+
+    impl WasiInstance for NativeWasiInstance {
+        fn start(self: Box<Self>) -> Result<WasiRan> {
+            let pointers: Vec<*const c_char> = self.argv.iter().map(|a| a.as_ptr()).collect();
             let (mut out, mut err) = (Bytes { ptr: std::ptr::null_mut(), len: 0 }, Bytes { ptr: std::ptr::null_mut(), len: 0 });
             // SAFETY: argv holds NUL-terminated strings that outlive the call.
             let code = unsafe { (self.run)(pointers.len(), pointers.as_ptr(), &mut out, &mut err) };

@@ -255,7 +255,7 @@ impl SelfTimed for V8 {
                 request
             }
             #[cfg(feature = "wasi")]
-            (Step::Wasi | Step::WasiRun, Timed::Wasi(sample)) => {
+            (Step::Wasi | Step::WasiRun | Step::Instantiate | Step::Execute, Timed::Wasi(sample)) => {
                 let module = self.module(&sample.wasm, sample.file.as_deref())?;
                 let command = sample.command();
                 let expected = match &sample.expected_stdout {
@@ -274,11 +274,16 @@ impl SelfTimed for V8 {
                         "preopen": sample.preopen,
                         "guest": sample.guest_dir,
                         "expected_stdout_path": expected.as_ref().map(|f| f.path()),
-                        "mode": if step == Step::Wasi { "end_to_end" } else { "run" },
+                        "mode": match step { Step::Wasi => "end_to_end", Step::Instantiate => "instantiate", _ => "run" },
                         "iters": iters,
                     }),
                     limit,
                 )?;
+                // `execute` of a command is the time between its bench.start and bench.end.
+                if step == Step::Execute {
+                    let ns: u64 = response["bench_ns"].as_str().context("the command did not mark its work with bench.start and bench.end")?.parse()?;
+                    return Ok(std::time::Duration::from_nanos(ns));
+                }
                 return nanos(&response);
             }
             (step, _) => bail!("{} does not time {step} of this kind of sample", self.name),

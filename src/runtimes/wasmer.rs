@@ -219,7 +219,7 @@ impl Instance for WasmerUntyped {
 
 #[cfg(feature = "wasi")]
 mod wasi {
-    use crate::wasi::{Markers, WasiCommand, WasiModule, WasiRan, WasiSample};
+    use crate::wasi::{Markers, WasiCommand, WasiInstance, WasiModule, WasiRan, WasiSample};
     use anyhow::Result;
     use std::sync::{Arc, Mutex, OnceLock};
     use wasmer::{Engine, Function, Imports, Store};
@@ -279,15 +279,15 @@ mod wasi {
     }
 
     impl WasiModule for WasmerWasi {
-        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>> {
             let _tokio = tokio().enter();
             *self.markers.lock().unwrap_or_else(|e| e.into_inner()) = Some(ArcMarkers(command.markers.clone()));
             // The guest's whole file system is the preopened directory (host_fs rooted there),
             // under an in-memory layer that takes any write: the directory stays read-only.
             let host = virtual_fs::host_fs::FileSystem::new(tokio().handle().clone(), command.preopen)?;
             let fs = OverlayFileSystem::new(virtual_fs::mem_fs::FileSystem::default(), [host]);
-            let (stdout, mut stdout_reader) = Pipe::channel();
-            let (stderr, mut stderr_reader) = Pipe::channel();
+            let (stdout, stdout_reader) = Pipe::channel();
+            let (stderr, stderr_reader) = Pipe::channel();
             let mut store = Store::new(self.engine.clone());
             let (instance, wasi) = WasiEnv::builder(command.program)
                 .args(command.args)
@@ -298,6 +298,22 @@ mod wasi {
                 .stdout(Box::new(stdout))
                 .stderr(Box::new(stderr))
                 .instantiate(self.module.clone(), &mut store)?;
+            Ok(Box::new(WasmerWasiInstance { store, instance, wasi, stdout_reader, stderr_reader }))
+        }
+    }
+
+    struct WasmerWasiInstance {
+        store: Store,
+        instance: wasmer::Instance,
+        wasi: wasmer_wasix::WasiFunctionEnv,
+        stdout_reader: Pipe,
+        stderr_reader: Pipe,
+    }
+
+    impl WasiInstance for WasmerWasiInstance {
+        fn start(self: Box<Self>) -> Result<WasiRan> {
+            let _tokio = tokio().enter();
+            let WasmerWasiInstance { mut store, instance, wasi, mut stdout_reader, mut stderr_reader } = *self;
             let start = instance.exports.get_function("_start")?;
             let exit_code = match start.call(&mut store, &[]) {
                 Ok(_) => 0,

@@ -148,7 +148,7 @@ impl Instance for WasmiUntyped {
 
 #[cfg(feature = "wasi")]
 mod wasi {
-    use crate::wasi::{Markers, WasiCommand, WasiModule, WasiRan, WasiSample};
+    use crate::wasi::{Markers, WasiCommand, WasiInstance, WasiModule, WasiRan, WasiSample};
     use anyhow::Result;
     use std::sync::{Arc, RwLock};
     use wasmi::{Caller, Engine, Linker, Store};
@@ -177,7 +177,7 @@ mod wasi {
 
     impl WasiModule for WasmiWasi {
         /// wasi-common has no read-only preopen: the guest could write into its directory.
-        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>> {
             let (stdout, stderr) = (Arc::new(RwLock::new(Vec::new())), Arc::new(RwLock::new(Vec::new())));
             let wasi = WasiCtxBuilder::new()
                 .args(&command.argv())?
@@ -187,6 +187,20 @@ mod wasi {
                 .build();
             let mut store = Store::new(self.module.engine(), Guest { wasi, markers: command.markers.clone() });
             let instance = self.linker.instantiate_and_start(&mut store, &self.module)?;
+            Ok(Box::new(WasmiWasiInstance { store, instance, stdout, stderr }))
+        }
+    }
+
+    struct WasmiWasiInstance {
+        store: Store<Guest>,
+        instance: wasmi::Instance,
+        stdout: Arc<RwLock<Vec<u8>>>,
+        stderr: Arc<RwLock<Vec<u8>>>,
+    }
+
+    impl WasiInstance for WasmiWasiInstance {
+        fn start(self: Box<Self>) -> Result<WasiRan> {
+            let WasmiWasiInstance { mut store, instance, stdout, stderr } = *self;
             let start = instance.get_typed_func::<(), ()>(&store, "_start")?;
             let exit_code = match start.call(&mut store, ()) {
                 Ok(()) => 0,

@@ -181,7 +181,7 @@ impl Instance for WasmtimeUntyped {
 
 #[cfg(feature = "wasi")]
 mod wasi {
-    use crate::wasi::{Markers, WasiCommand, WasiModule, WasiRan, WasiSample};
+    use crate::wasi::{Markers, WasiCommand, WasiInstance, WasiModule, WasiRan, WasiSample};
     use anyhow::Result;
     use std::sync::Arc;
     use wasmtime::{Caller, Engine, Linker, Store};
@@ -210,7 +210,7 @@ mod wasi {
     }
 
     impl WasiModule for WasmtimeWasi {
-        fn run(&self, command: &WasiCommand) -> Result<WasiRan> {
+        fn instantiate(&self, command: &WasiCommand) -> Result<Box<dyn WasiInstance>> {
             // The capacity is a limit, not an allocation.
             let (stdout, stderr) = (MemoryOutputPipe::new(usize::MAX), MemoryOutputPipe::new(usize::MAX));
             let wasi = WasiCtxBuilder::new()
@@ -221,6 +221,20 @@ mod wasi {
                 .build_p1();
             let mut store = Store::new(self.module.engine(), Guest { wasi, markers: command.markers.clone() });
             let instance = self.linker.instantiate(&mut store, &self.module)?;
+            Ok(Box::new(WasmtimeWasiInstance { store, instance, stdout, stderr }))
+        }
+    }
+
+    struct WasmtimeWasiInstance {
+        store: Store<Guest>,
+        instance: wasmtime::Instance,
+        stdout: MemoryOutputPipe,
+        stderr: MemoryOutputPipe,
+    }
+
+    impl WasiInstance for WasmtimeWasiInstance {
+        fn start(self: Box<Self>) -> Result<WasiRan> {
+            let WasmtimeWasiInstance { mut store, instance, stdout, stderr } = *self;
             let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
             let exit_code = match start.call(&mut store, ()) {
                 Ok(()) => 0,

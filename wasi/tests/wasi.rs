@@ -121,3 +121,79 @@ fn a_wrong_wasi_output_is_a_failure_of_the_step() {
         assert_names(&err, "wordfreq", runtime.name(), Step::WasiRun, "wrong output: exit code 1");
     }
 }
+
+/// A command in the benchmark protocol (Sightglass's): reads `default.input` from its
+/// working directory, marks the read with `bench.start`/`bench.end` (`calls` of each, in
+/// the order given), prints what it read.
+fn protocol_command(dir: &std::path::Path, name: &str, marks: &str) -> std::path::PathBuf {
+    let wat = format!(
+        r#"(module
+        (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+        (import "bench" "start" (func $start))
+        (import "bench" "end" (func $end))
+        (memory (export "memory") 1)
+        (data (i32.const 0) "default.input")
+        (func (export "_start") (local $dir i32)
+            ;; The preopened directory is the first descriptor from 3 on that opens the file
+            ;; (runtimes number their preopens differently).
+            (local.set $dir (i32.const 3))
+            (block $opened (loop $next
+                (br_if $opened (i32.eqz (call $path_open (local.get $dir) (i32.const 0) (i32.const 0) (i32.const 13) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 100))))
+                (local.set $dir (i32.add (local.get $dir) (i32.const 1)))
+                (br_if $next (i32.lt_u (local.get $dir) (i32.const 32)))
+                unreachable))
+            (i32.store (i32.const 200) (i32.const 1024))
+            (i32.store (i32.const 204) (i32.const 4096))
+            {marks}
+            (call $fd_read (i32.load (i32.const 100)) (i32.const 200) (i32.const 1) (i32.const 300))
+            if unreachable end
+            call $end
+            (i32.store (i32.const 204) (i32.load (i32.const 300)))
+            (call $fd_write (i32.const 1) (i32.const 200) (i32.const 1) (i32.const 304))
+            drop))"#
+    );
+    let file = dir.join(format!("{name}.wasm"));
+    std::fs::write(&file, wat::parse_str(&wat).unwrap()).unwrap();
+    file
+}
+
+#[test]
+fn the_benchmark_protocol_times_the_marked_work_and_checks_the_output() {
+    let _turn = serial();
+    use wasm_runtime_bench::harness::steps::prepare_wasi;
+    use wasm_runtime_bench::wasi::load_wasi_manifest;
+    let dir = common::scratch("protocol");
+    std::fs::write(dir.join("default.input"), "the input of the benchmark\n").unwrap();
+    protocol_command(&dir, "benchmark", "call $start");
+    std::fs::write(dir.join("benchmark.stdout.expected"), "the input of the benchmark\n").unwrap();
+    protocol_command(&dir, "wrong", "call $start");
+    std::fs::write(dir.join("wrong.stdout.expected"), "something else\n").unwrap();
+    protocol_command(&dir, "twice", "call $start call $start");
+    protocol_command(&dir, "never", "");
+    let manifest = dir.join("manifest.toml");
+    let entry = |name: &str| format!("[[wasi]]\nname = \"{name}\"\nfile = \"{name}.wasm\"\nguest_dir = \".\"\n");
+    std::fs::write(&manifest, ["benchmark", "wrong", "twice", "never"].map(entry).join("\n")).unwrap();
+    let samples = load_wasi_manifest(&manifest).unwrap();
+    let sample = |name: &str| samples.iter().find(|s| s.name == name).unwrap();
+    assert!(sample("benchmark").markers && sample("benchmark").expected_stdout.is_some());
+    for runtime in sandboxes().into_iter().filter(|r| r.self_timed().is_none()) {
+        let name = runtime.name();
+        let mut timer = prepare_wasi(Step::Execute, WasiRun::new(&*runtime, sample("benchmark"))).unwrap_or_else(|e| panic!("{e}"));
+        let marked = timer(3).unwrap_or_else(|e| panic!("{e}"));
+        assert!(marked > std::time::Duration::ZERO, "{name}");
+        let wrong = prepare_wasi(Step::Execute, WasiRun::new(&*runtime, sample("wrong"))).err().expect("wrong output");
+        assert_names(&wrong, "wrong", name, Step::Execute, "wrong output");
+        // `start` twice: the second one's `end` is missing too; the misuse is named.
+        let twice = prepare_wasi(Step::Execute, WasiRun::new(&*runtime, sample("twice"))).err().expect("misuse");
+        assert!(twice.to_string().contains("bench.start twice"), "{name}: {twice}");
+        let never = prepare_wasi(Step::Execute, WasiRun::new(&*runtime, sample("never"))).err().expect("misuse");
+        assert!(never.to_string().contains("bench.end without bench.start"), "{name}: {never}");
+        // And the whole run, and an instantiation alone, of the same command.
+        for step in [Step::Instantiate, Step::WasiRun, Step::Wasi] {
+            let mut timer = prepare_wasi(step, WasiRun::new(&*runtime, sample("benchmark"))).unwrap_or_else(|e| panic!("{step} {e}"));
+            timer(2).unwrap_or_else(|e| panic!("{step} {e}"));
+        }
+    }
+}

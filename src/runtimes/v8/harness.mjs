@@ -554,7 +554,7 @@ function runWasi(req) {
   const guest = req.guest === undefined ? '/input' : field(req, 'guest', isStr, 'a guest path');
   const expectedPath = req.expected_stdout_path ?? null;
   if (expectedPath !== null && !isStr(expectedPath)) fail('bad request: "expected_stdout_path" must be a path or null');
-  const mode = field(req, 'mode', (v) => v === 'end_to_end' || v === 'run', '"end_to_end" or "run"');
+  const mode = field(req, 'mode', (v) => v === 'end_to_end' || v === 'run' || v === 'instantiate', '"end_to_end", "run" or "instantiate"');
   const k = iters(req);
 
   let hostDir;
@@ -573,8 +573,8 @@ function runWasi(req) {
       fail(`cannot read ${expectedPath}: ${e.message}`);
     }
   }
-  const module0 = mode === 'run' ? compiled(m) : null;
-  let usesBench = mode === 'run' ? importsBench(module0) : null;
+  const module0 = mode === 'end_to_end' ? null : compiled(m);
+  let usesBench = module0 ? importsBench(module0) : null;
 
   // bench.start / bench.end (Sightglass): the time between them, measured inside them.
   let benchStart = null, benchTotal = 0n, benchRuns = 0, benchMisuse = null;
@@ -633,7 +633,8 @@ function runWasi(req) {
           stderr,
         });
         const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport, bench });
-        code = wasi.start(instance);
+        // `instantiate`: the WASI context and the instance, not started.
+        if (mode !== 'instantiate') code = wasi.start(instance);
       } catch (e) {
         failure = e;
       }
@@ -655,6 +656,7 @@ function runWasi(req) {
         r.extra = { ...outputs(), exit_code: null };
         throw r;
       }
+      if (mode === 'instantiate') continue;
       if (usesBench === null) usesBench = importsBench(module);
       const problem = (msg) => Object.assign(new RequestError(`${msg} at iteration ${i}`), { extra: outputs() });
       if (code !== 0) throw problem(`wrong output: exit code ${code}${err.length ? `, stderr ${JSON.stringify(firstLine(err.subarray(0, 500).toString()))}` : ''}`);
