@@ -4,6 +4,7 @@
 
 pub mod artifact;
 pub mod harness;
+pub mod memory;
 pub mod proposal;
 pub mod report;
 pub mod runtime;

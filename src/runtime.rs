@@ -69,6 +69,12 @@ pub trait Runtime {
         unsafe { self.deserialize(bytes) }
     }
 
+    /// The most instances of one module that can be alive at once, if the runtime has such
+    /// a limit (Lucet's memory region has a fixed number of slots).
+    fn instance_limit(&self) -> Option<usize> {
+        None
+    }
+
     /// A runtime that times its own steps in another process (V8 in Node.js).
     fn self_timed(&self) -> Option<&dyn SelfTimed> {
         None

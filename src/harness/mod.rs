@@ -98,13 +98,13 @@ const VALUED: [&str; 16] = [
 
 /// The filter and mode in Criterion's arguments, so that the loop records only the
 /// benchmarks Criterion will run.
-struct Selection {
+pub struct Selection {
     filter: Filter,
-    mode: Mode,
+    pub mode: Mode,
 }
 
 impl Selection {
-    fn from_args(args: &[String]) -> Selection {
+    pub fn from_args(args: &[String]) -> Selection {
         let (mut pattern, mut exact, mut mode) = (None, false, Mode::Benchmark);
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -132,7 +132,7 @@ impl Selection {
         Selection { filter, mode }
     }
 
-    fn selects(&self, id: &str) -> bool {
+    pub fn selects(&self, id: &str) -> bool {
         match &self.filter {
             Filter::All => true,
             Filter::Regex(regex) => regex.is_match(id),

@@ -376,13 +376,61 @@ impl Builder<'_> {
         })
     }
 
+    /// The memory bench's figures: one table per measure, a row per sample, a column per
+    /// runtime; how often two fresh processes agreed, in each table's note.
+    fn memory(&self) -> Vec<Table> {
+        let records = &self.results.memory;
+        if records.is_empty() {
+            return Vec::new();
+        }
+        let samples = ordered(&self.context.samples, records.iter().map(|r| r.sample.clone()));
+        let runtimes = ordered(&self.context.runtimes, records.iter().map(|r| r.runtime.clone()));
+        MEMORY_TABLES
+            .iter()
+            .map(|(title, about, field)| {
+                let (mut agree, mut pairs) = (0, 0);
+                let rows = samples
+                    .iter()
+                    .map(|sample| {
+                        let cells = runtimes
+                            .iter()
+                            .map(|runtime| match records.iter().find(|r| &r.sample == sample && &r.runtime == runtime) {
+                                Some(record) => match (&record.error, record.first.as_ref().and_then(field)) {
+                                    (Some(error), _) => Cell::Failed(error.clone()),
+                                    (None, Some(bytes)) => {
+                                        if let Some(again) = record.repeat.as_ref().and_then(field) {
+                                            pairs += 1;
+                                            let (share, pages) = MEMORY_TOLERANCE;
+                                            let difference = bytes.abs_diff(again);
+                                            agree += usize::from(difference as f64 <= share * bytes.max(again) as f64 || difference <= pages);
+                                        }
+                                        Cell::Bytes(bytes)
+                                    }
+                                    (None, None) => Cell::Missing(format!("{runtime} has no such thing here (no AOT artifact, or the sample is not instantiated)")),
+                                },
+                                None => self.missing(runtime, "memory", sample),
+                            })
+                            .collect();
+                        (sample.clone(), cells)
+                    })
+                    .collect();
+                let agreement = if pairs > 0 {
+                    format!(" Measured twice in two fresh processes for the samples under 1 MiB: {agree} of {pairs} pairs agree within 5% or 32 pages.")
+                } else {
+                    String::new()
+                };
+                Table { title: title.to_string(), about: format!("{about}{agreement}"), row_header: "sample".into(), columns: runtimes.clone(), rows, unit: Unit::Bytes }
+            })
+            .collect()
+    }
+
     /// Benchmarks outside the plan's steps (e.g. `overhead`), one row each.
     fn others(&self) -> Option<Table> {
         let rows: Vec<_> = self
             .results
             .benchmarks
             .iter()
-            .filter(|(_, b)| !STEPS.contains(&b.step.as_str()) && !WASI_STEPS.contains(&b.step.as_str()))
+            .filter(|(_, b)| !STEPS.contains(&b.step.as_str()) && !WASI_STEPS.contains(&b.step.as_str()) && b.step != "memory")
             .map(|(id, b)| (id.clone(), vec![Cell::Time { benchmark: b.clone(), factor: None }]))
             .collect();
         (!rows.is_empty()).then(|| Table {
@@ -439,10 +487,27 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
     ));
     tables.push(builder.pure_execution());
     tables.extend(builder.wasi());
+    tables.extend(builder.memory());
     tables.extend(builder.others());
     tables.extend(reference_check(results));
     tables
 }
+
+/// Memory figures that two fresh processes may differ by and still agree: 5%, or 32 pages.
+pub const MEMORY_TOLERANCE: (f64, u64) = (0.05, 32 * 4096);
+
+type MemoryField = fn(&crate::memory::Measured) -> Option<u64>;
+
+/// The memory tables: what each one shows, and how it is read from a measurement.
+const MEMORY_TABLES: [(&str, &str, MemoryField); 7] = [
+    ("Memory: compile peak", "Peak resident size while compiling, above the process's size before (heap, mapped code, the compiler's temporaries).", |m| m.compile_peak_resident),
+    ("Memory: compile peak (Rust heap)", "Peak of the Rust heap while compiling, above before: the Rust runtimes' own allocations (C runtimes and LLVM allocate elsewhere: 0 or small here).", |m| m.compile_peak_heap),
+    ("Memory: module kept", "Private resident bytes the compiled module keeps once the compiler's temporaries are gone (code, metadata).", |m| m.module_private),
+    ("Memory: per instance", "Private resident bytes of one more live instance that has been called once: linear memory touched, stacks and the runtime's per-instance structures (from 1 to 101 instances; Lucet: 1 to 16).", |m| m.instance_private),
+    ("Memory: per instance (address space)", "Virtual address space one more instance reserves (guard regions of linear memory included).", |m| m.instance_virtual),
+    ("Memory: AOT artifact loaded", "Private resident bytes a loaded AOT artifact keeps (no instance).", |m| m.aot_loaded_private),
+    ("Memory: execute peak", "Peak resident size during one call of the sample on a live instance, above the size before it.", |m| m.execute_peak_resident),
+];
 
 /// The samples of the run: size, the proposals they need, imports the suite does not
 /// provide, and the runtimes that cannot run them.

@@ -63,6 +63,8 @@ pub struct Results {
     /// The independent reference's medians (ns) by benchmark id, if the run holds them
     /// (`reference.json`, written by `wrb-reference --out`).
     pub reference: BTreeMap<String, f64>,
+    /// The memory bench's measurements, if the run has them (`memory.json`).
+    pub memory: Vec<crate::memory::Record>,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
 }
@@ -157,6 +159,13 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             }
             Event::Warning { text, .. } if !results.warnings.contains(text) => results.warnings.push(text.clone()),
             _ => {}
+        }
+    }
+    let memory = run.dir.join("memory.json");
+    if memory.exists() {
+        match crate::memory::read(&memory) {
+            Ok(records) => results.memory = records,
+            Err(e) => results.notes.push(format!("the memory measurements: {e:#}")),
         }
     }
     let reference = run.dir.join("reference.json");

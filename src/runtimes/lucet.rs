@@ -179,6 +179,11 @@ impl Runtime for Lucet {
         Ok(Box::new(Lucet))
     }
 
+    /// The region of a loaded module has 16 instance slots (`lucet/src/lib.rs`).
+    fn instance_limit(&self) -> Option<usize> {
+        Some(16)
+    }
+
     /// lucetc needs a binding for everything a module imports: a WASI command is compiled
     /// with the library's WASI bindings (as `compile_wasi` does), and imports the suite does
     /// not provide are bound to a stub (such a module is only compiled, never run).
