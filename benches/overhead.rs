@@ -60,10 +60,15 @@ impl Way {
     }
 }
 
-/// Every runtime through the adapter, checked and unchecked; Wasmer's directly; Lucet's boundary.
+/// The runtimes there is something to compare with: Wasmer (its own typed call), Wasmtime
+/// Cranelift (the fastest call, where checking weighs most), Lucet (its C ABI), V8 (its harness).
+const COMPARED: [&str; 7] = ["wasmer.singlepass", "wasmer.cranelift", "wasmer.llvm", "wasmtime.cranelift", "lucet", "v8.liftoff", "v8.turbofan"];
+
+/// Each compared runtime through the adapter, checked and unchecked; Wasmer's directly;
+/// Lucet's boundary; V8's harness.
 fn ways() -> Vec<Way> {
     let mut ways = Vec::new();
-    for runtime in wasm_runtime_bench::runtimes::runtimes() {
+    for runtime in wasm_runtime_bench::runtimes::runtimes().into_iter().filter(|r| COMPARED.contains(&r.name())) {
         let reference = match runtime.name() {
             #[cfg(feature = "wasmer-singlepass")]
             "wasmer.singlepass" => Wasmer::singlepass().ok().map(Way::Direct),

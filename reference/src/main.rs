@@ -5,12 +5,14 @@
 //! an error of the suite's harness, adapters or build (a feature that changes a runtime)
 //! shows as a disagreement.
 //!
-//!   cargo run --release -p wrb-reference -- [--quick] [--out FILE] [--only TEXT]
+//!   cargo run --release -p wrb-reference -- [--quick | --budget SECS] [--out FILE] [--only TEXT] [--samples A,B]
 //!
 //! Each measurement is the median of repeated timings (per iteration for compile and
 //! instantiate; of batches of calls of at least a millisecond for a call), taken for
-//! about 2 s (`--quick`: 0.3 s). Lucet is left out: the suite reaches it through its own C
-//! library, which is Lucet's API here.
+//! about 2 s (`--quick`: 0.3 s; `--budget`: as given). `--only` keeps the ids that contain
+//! the text, `--samples` the samples named. Lucet is left out: the suite reaches it through
+//! its own C library, which is Lucet's API here; so are V8 and Fizzy (the suite's V8 is
+//! measured inside node by the harness, which is the reference itself).
 
 use anyhow::{Context, Result, bail, ensure};
 use serde::{Deserialize, Serialize};
@@ -478,19 +480,22 @@ fn samples(manifest: &Path) -> Result<Vec<Sample>> {
 
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
-    let (mut quick, mut out, mut only) = (false, None, None);
+    let (mut budget, mut out, mut only, mut names) = (2.0, None, None, None::<Vec<String>>);
+    let quick = std::env::args().any(|a| a == "--quick");
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--quick" => quick = true,
+            "--quick" => budget = 0.3,
+            "--budget" => budget = args.next().context("--budget SECS")?.parse()?,
             "--out" => out = Some(PathBuf::from(args.next().context("--out FILE")?)),
             "--only" => only = Some(args.next().context("--only TEXT")?),
-            other => bail!("unknown argument `{other}`; takes --quick, --out FILE, --only TEXT"),
+            "--samples" => names = Some(args.next().context("--samples A,B")?.split(',').map(str::to_string).collect()),
+            other => bail!("unknown argument `{other}`; takes --quick, --budget SECS, --out FILE, --only TEXT, --samples A,B"),
         }
     }
-    let plan = Plan { budget: Duration::from_secs_f64(if quick { 0.3 } else { 2.0 }) };
+    let plan = Plan { budget: Duration::from_secs_f64(budget) };
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples/manifest.toml");
     let mut measurements = Vec::new();
-    for sample in samples(&manifest)? {
+    for sample in samples(&manifest)?.into_iter().filter(|s| names.as_ref().is_none_or(|n| n.contains(&s.name))) {
         for (runtime, measure) in RUNTIMES {
             let ids = ["compile", "instantiate", "execute"].map(|step| format!("{step}/{}/{runtime}", sample.name));
             if only.as_ref().is_some_and(|only| !ids.iter().any(|id| id.contains(only.as_str()))) {

@@ -101,11 +101,13 @@ const VALUED: [&str; 16] = [
 pub struct Selection {
     filter: Filter,
     pub mode: Mode,
+    /// Criterion's `--quick`.
+    pub quick: bool,
 }
 
 impl Selection {
     pub fn from_args(args: &[String]) -> Selection {
-        let (mut pattern, mut exact, mut mode) = (None, false, Mode::Benchmark);
+        let (mut pattern, mut exact, mut mode, mut quick) = (None, false, Mode::Benchmark, false);
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             if let Some(option) = arg.strip_prefix("--") {
@@ -115,6 +117,7 @@ impl Selection {
                     "test" => mode = Mode::Test,
                     "profile-time" => mode = Mode::Profile,
                     "exact" => exact = true,
+                    "quick" => quick = true,
                     _ => {}
                 }
                 if VALUED.contains(&name) && !option.contains('=') {
@@ -129,7 +132,7 @@ impl Selection {
             Some(p) if exact => Filter::Exact(p),
             Some(p) => regex::Regex::new(&p).map_or(Filter::All, Filter::Regex),
         };
-        Selection { filter, mode }
+        Selection { filter, mode, quick }
     }
 
     pub fn selects(&self, id: &str) -> bool {
@@ -167,7 +170,7 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
     let done = run
         .events()
         .into_iter()
-        .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Fail { .. }))
+        .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Measured { .. } | Event::Fail { .. }))
         .filter_map(|e| e.id().map(str::to_string))
         .collect();
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -178,10 +181,41 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
     std::process::exit(i32::from(suite.failures > 0));
 }
 
-/// How a benchmark samples: Criterion's defaults, or flat and few for slow compiles.
-fn sampling(slow: bool) -> (SamplingMode, usize, f64) {
-    // The last number: seconds the benchmark is expected to take, before any run has shown it.
-    if slow { (SamplingMode::Flat, 10, 30.0) } else { (SamplingMode::Auto, 100, 9.0) }
+/// How a benchmark samples, from the time of one iteration. The rule: enough samples for a
+/// tight confidence interval (most medians here land within ±1% after a second of
+/// samples), and no more time than that takes.
+#[derive(Debug)]
+pub enum Sampling {
+    /// Criterion's sampling with these settings.
+    Criterion { mode: SamplingMode, samples: usize, warm_up: Duration, measurement: Duration },
+    /// An iteration takes seconds (LLVM and lucetc on the 1 MB module): Criterion would take
+    /// at least 11 of them (its minimum of 10 samples and a warm-up); the suite times `runs`
+    /// itself, and reports their median with their range.
+    Suite { runs: usize },
+}
+
+/// Iterations at least this long are timed by the suite (`Sampling::Suite`).
+pub const SUITE_TIMED: Duration = Duration::from_secs(2);
+
+impl Sampling {
+    pub fn for_iteration(one: Duration, quick: bool) -> Sampling {
+        let ms = Duration::from_millis;
+        match one {
+            _ if one >= SUITE_TIMED => Sampling::Suite { runs: if quick { 1 } else { 3 } },
+            _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(300) },
+            // Calls and instantiations: many iterations per sample.
+            _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(300), measurement: ms(1000) },
+            // Compiles of small modules.
+            _ if one < ms(50) => Sampling::Criterion { mode: SamplingMode::Flat, samples: 20, warm_up: ms(100), measurement: ms(1000).max(one * 40) },
+            // A tenth of a second or more: ten samples of one or two iterations.
+            _ => Sampling::Criterion { mode: SamplingMode::Flat, samples: 10, warm_up: ms(1), measurement: one * 10 },
+        }
+    }
+
+    /// What a benchmark is expected to take, before any run has shown it.
+    pub fn expected_secs(slow: bool) -> f64 {
+        if slow { 30.0 } else { 2.0 }
+    }
 }
 
 impl Suite {
@@ -241,10 +275,8 @@ impl Suite {
                     let _ = self.run.record(&Event::Skip { id: full_id, reason });
                     continue;
                 }
-                let (mode, size, expected_secs) = sampling(slow(item, sample));
-                benchmarks.sampling_mode(mode).sample_size(size);
                 if self.selection.mode == Mode::List {
-                    let _ = self.run.record(&Event::Listed { id: full_id.clone(), expected_secs });
+                    let _ = self.run.record(&Event::Listed { id: full_id.clone(), expected_secs: Sampling::expected_secs(slow(item, sample)) });
                     benchmarks.bench_function(&item_id, |_| {});
                     continue;
                 }
@@ -263,33 +295,46 @@ impl Suite {
                     run: self.run.clone(),
                     session: self.session.clone(),
                 }));
-                let mut timer: Option<Timer> = None;
+                let (mode, quick) = (self.selection.mode, self.selection.quick);
+                let mut measured = None;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
-                        if timer.is_none() {
-                            let prepared = {
-                                let _armed = watchdog::arm(watchdog::compile_limit() + watchdog::call_limit(), Duration::ZERO);
-                                prepare(item, sample)
-                            };
-                            match prepared {
-                                Ok(t) => timer = Some(t),
-                                // Criterion offers no way to abandon one benchmark: unwind out
-                                // of it without the panic hook, and carry on with the next.
-                                Err(e) => resume_unwind(Box::new(e)),
-                            }
-                        }
-                        let timer = timer.as_mut().expect("prepared above");
-                        b.iter_custom(|iters| match timer(iters) {
-                            Ok(elapsed) => elapsed,
-                            Err(e) => resume_unwind(Box::new(e)),
+                    let mut timer = {
+                        let _armed = watchdog::arm(watchdog::compile_limit() + watchdog::call_limit(), Duration::ZERO);
+                        prepare(item, sample)
+                    }
+                    .unwrap_or_else(|e| resume_unwind(Box::new(e)));
+                    if mode != Mode::Benchmark {
+                        benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
+                            b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                         });
-                    });
+                        return;
+                    }
+                    // One timed iteration sets how the benchmark samples.
+                    let one = timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e)));
+                    match Sampling::for_iteration(one, quick) {
+                        Sampling::Suite { runs } => {
+                            let mut times = vec![one.as_secs_f64() * 1e9];
+                            for _ in 1..runs {
+                                times.push(timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e))).as_secs_f64() * 1e9);
+                            }
+                            eprintln!("{full_id}: {} run(s) of {:.2} s each, measured by the suite (too long for Criterion's 10 samples)", runs, one.as_secs_f64());
+                            measured = Some(times);
+                        }
+                        Sampling::Criterion { mode, samples, warm_up, measurement } => {
+                            benchmarks.sampling_mode(mode).sample_size(samples).warm_up_time(warm_up).measurement_time(measurement);
+                            benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
+                                b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
+                            });
+                        }
+                    }
                 }));
                 watchdog::set_current(None);
-                drop(timer);
                 let session = self.session.clone();
                 match outcome {
-                    Ok(()) => record(Event::Ok { id: full_id, session, t: now(), secs: now() - started }),
+                    Ok(()) => match measured {
+                        Some(samples_ns) => record(Event::Measured { id: full_id, session, t: now(), secs: now() - started, samples_ns }),
+                        None => record(Event::Ok { id: full_id, session, t: now(), secs: now() - started }),
+                    },
                     Err(payload) => {
                         let error = match payload.downcast::<StepError>() {
                             Ok(e) => e.to_string(),

@@ -41,6 +41,8 @@ pub enum Event {
     Start { id: String, session: String, pid: u32, t: f64 },
     /// Criterion measured it; `secs` is how long the benchmark took, setup included.
     Ok { id: String, session: String, t: f64, secs: f64 },
+    /// The suite timed it itself (an iteration takes seconds): each run's nanoseconds.
+    Measured { id: String, session: String, t: f64, secs: f64, samples_ns: Vec<f64> },
     Fail { id: String, session: String, t: f64, kind: FailKind, error: String },
     /// Conditions a reader of the results should know (a busy machine, ...).
     Warning { t: f64, text: String },
@@ -60,16 +62,21 @@ pub enum FailKind {
 impl Event {
     pub fn id(&self) -> Option<&str> {
         match self {
-            Event::Listed { id, .. } | Event::Skip { id, .. } | Event::Start { id, .. } | Event::Ok { id, .. } | Event::Fail { id, .. } => {
-                Some(id)
-            }
+            Event::Listed { id, .. }
+            | Event::Skip { id, .. }
+            | Event::Start { id, .. }
+            | Event::Ok { id, .. }
+            | Event::Measured { id, .. }
+            | Event::Fail { id, .. } => Some(id),
             Event::Build { .. } | Event::Warning { .. } => None,
         }
     }
 
     pub fn session(&self) -> Option<&str> {
         match self {
-            Event::Start { session, .. } | Event::Ok { session, .. } | Event::Fail { session, .. } => Some(session),
+            Event::Start { session, .. } | Event::Ok { session, .. } | Event::Measured { session, .. } | Event::Fail { session, .. } => {
+                Some(session)
+            }
             _ => None,
         }
     }
@@ -228,7 +235,7 @@ fn civil(unix: f64) -> (String, String) {
 pub fn outcomes(events: &[Event]) -> BTreeMap<String, Event> {
     let mut last = BTreeMap::new();
     for event in events {
-        if matches!(event, Event::Start { .. } | Event::Ok { .. } | Event::Fail { .. } | Event::Skip { .. }) {
+        if matches!(event, Event::Start { .. } | Event::Ok { .. } | Event::Measured { .. } | Event::Fail { .. } | Event::Skip { .. }) {
             last.insert(event.id().expect("these have ids").to_string(), event.clone());
         }
     }

@@ -70,7 +70,7 @@ fn running_benchmark(run: &RunDir, session: &str) -> Option<String> {
     for event in events.iter().filter(|e| e.session() == Some(session)) {
         match event {
             Event::Start { id, .. } => running = Some(id.clone()),
-            Event::Ok { id, .. } | Event::Fail { id, .. } if running.as_deref() == Some(id) => running = None,
+            Event::Ok { id, .. } | Event::Measured { id, .. } | Event::Fail { id, .. } if running.as_deref() == Some(id) => running = None,
             _ => {}
         }
     }

@@ -115,8 +115,10 @@ pub fn run(args: impl Iterator<Item = String>, lenient: bool, default_run: Defau
     let tables = report::tables(&results, &sizes, &context);
     let markdown = report::markdown(&tables, &notes, &context);
     let html = report::html(&tables, &notes, &context);
+    let json = serde_json::to_string_pretty(&report::json(&results, &tables, &notes, &context))?;
+    let csv = report::csv(&results);
     for dir in [&run.dir, &criterion] {
-        for (name, text) in [("summary.md", &markdown), ("summary.html", &html)] {
+        for (name, text) in [("summary.md", &markdown), ("summary.html", &html), ("summary.json", &json), ("summary.csv", &csv)] {
             let path = dir.join(name);
             std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         }

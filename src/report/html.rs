@@ -66,8 +66,69 @@ fn label(unit: Unit, value: f64) -> String {
     }
 }
 
+/// Two columns of figures against each other, one labelled point per row, log scales.
+fn scatter(table: &Table, x_column: usize, y_column: usize) -> String {
+    let points: Vec<(&str, f64, f64)> = table
+        .rows
+        .iter()
+        .filter_map(|(name, cells)| Some((name.as_str(), cells.get(x_column)?.value()?, cells.get(y_column)?.value()?)))
+        .filter(|(_, x, y)| *x > 0.0 && *y > 0.0)
+        .collect();
+    if points.is_empty() {
+        return "<p class=\"foot\">(no values to chart)</p>\n".into();
+    }
+    let range = |values: Vec<f64>| {
+        let (min, max) = values.iter().fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        (10f64.powf(min.log10().floor()), 10f64.powf(max.log10().ceil().max(min.log10().floor() + 1.0)))
+    };
+    let ((x_low, x_high), (y_low, y_high)) = (range(points.iter().map(|p| p.1).collect()), range(points.iter().map(|p| p.2).collect()));
+    let (left, top, plot_width, plot_height) = (70.0, 20.0, 620.0, 320.0);
+    let x = |v: f64| left + plot_width * (v.log10() - x_low.log10()) / (x_high.log10() - x_low.log10());
+    let y = |v: f64| top + plot_height * (1.0 - (v.log10() - y_low.log10()) / (y_high.log10() - y_low.log10()));
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{:.0}\" role=\"img\" aria-label=\"{}\">\n",
+        left + plot_width + 150.0,
+        top + plot_height + 50.0,
+        escape(&table.title)
+    );
+    let decades = |low: f64, high: f64| (0..=(high.log10() - low.log10()).round() as i32).map(move |d| low * 10f64.powi(d));
+    for tick in decades(x_low, x_high) {
+        let _ = writeln!(svg, "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{1:.1}\" stroke=\"#e3e3e3\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{3}</text>", x(tick), top + plot_height, top + plot_height + 14.0, format_args!("{:.3} MB/s", tick / 1e6));
+    }
+    for tick in decades(y_low, y_high) {
+        let _ = writeln!(svg, "<line x1=\"{left}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{1:.1}\" stroke=\"#e3e3e3\"/><text x=\"{2:.1}\" y=\"{3:.1}\" text-anchor=\"end\">×{4}</text>", left + plot_width, y(tick), left - 6.0, y(tick) + 4.0, tick);
+    }
+    for (i, (name, px, py)) in points.iter().enumerate() {
+        let _ = writeln!(
+            svg,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{}\"><title>{}</title></circle><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            x(*px),
+            y(*py),
+            PALETTE[i % PALETTE.len()],
+            escape(name),
+            x(*px) + 7.0,
+            y(*py) + 4.0,
+            escape(name)
+        );
+    }
+    let _ = writeln!(
+        svg,
+        "<text x=\"{:.0}\" y=\"{:.0}\" text-anchor=\"middle\">{} (log scale, right is faster)</text><text x=\"12\" y=\"{:.0}\" transform=\"rotate(-90 12 {:.0})\" text-anchor=\"middle\">{} (log scale, lower is faster)</text>",
+        left + plot_width / 2.0,
+        top + plot_height + 36.0,
+        escape(&table.columns[x_column]),
+        top + plot_height / 2.0,
+        top + plot_height / 2.0,
+        escape(&table.columns[y_column])
+    );
+    svg + "</svg>\n"
+}
+
 /// A grouped bar chart: one group per row, one bar per column that has a value.
 fn chart(table: &Table) -> String {
+    if let Some((x_column, y_column)) = table.scatter {
+        return scatter(table, x_column, y_column);
+    }
     let values: Vec<f64> = table.rows.iter().flat_map(|(_, cells)| cells.iter().filter_map(|c| c.value())).collect();
     let (Some(min), Some(max)) = (
         values.iter().copied().filter(|v| *v > 0.0).reduce(f64::min),

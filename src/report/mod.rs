@@ -58,6 +58,8 @@ pub enum Cell {
     Failed(String),
     /// Text with no value to chart (the reference check's figures).
     Text(String),
+    /// A number and how it reads (the headline's figures).
+    Figure { value: f64, text: String },
 }
 
 impl Cell {
@@ -67,6 +69,7 @@ impl Cell {
             Cell::Time { benchmark, .. } => Some(benchmark.estimate.median),
             Cell::Sum(estimate) => Some(estimate.median),
             Cell::Bytes(bytes) => Some(*bytes as f64),
+            Cell::Figure { value, .. } => Some(*value),
             Cell::Missing(_) | Cell::Failed(_) | Cell::Text(_) => None,
         }
     }
@@ -76,6 +79,10 @@ impl Cell {
         match self {
             Cell::Time { benchmark, factor } => {
                 let mut text = interval(&benchmark.estimate);
+                if let Some(runs) = benchmark.suite_runs {
+                    // The range of the suite's own runs, not a confidence interval.
+                    text = text.replacen(')', &format!(", {runs} runs)"), 1);
+                }
                 if let Some(factor) = factor {
                     text += &format!(" ×{factor:.2}");
                 }
@@ -98,7 +105,7 @@ impl Cell {
             Cell::Bytes(bytes) => size(*bytes),
             Cell::Missing(reason) => format!("N/A ({reason})"),
             Cell::Failed(reason) => format!("FAILED ({reason})"),
-            Cell::Text(text) => text.clone(),
+            Cell::Text(text) | Cell::Figure { text, .. } => text.clone(),
         }
     }
 
@@ -150,6 +157,8 @@ pub struct Table {
     /// Sample name and one cell per column.
     pub rows: Vec<(String, Vec<Cell>)>,
     pub unit: Unit,
+    /// Chart two columns against each other (x, y; log scales) instead of bars.
+    pub scatter: Option<(usize, usize)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -234,7 +243,7 @@ impl Builder<'_> {
             .iter()
             .map(|sample| (sample.clone(), runtimes.iter().map(|r| self.time(step, sample, r)).collect()))
             .collect();
-        Table { title: title.into(), about: about.into(), row_header: "sample".into(), columns: runtimes.to_vec(), rows, unit: Unit::Time }
+        Table { title: title.into(), about: about.into(), row_header: "sample".into(), columns: runtimes.to_vec(), rows, unit: Unit::Time, scatter: None }
     }
 
     fn wasm_runtimes(&self) -> Vec<String> {
@@ -255,6 +264,7 @@ impl Builder<'_> {
             columns: steps.iter().map(|(name, _)| name.to_string()).collect(),
             rows,
             unit: Unit::Time,
+            scatter: None,
         }
     }
 
@@ -287,7 +297,7 @@ impl Builder<'_> {
             row_header: "sample".into(),
             columns: runtimes,
             rows,
-            unit: Unit::Time,
+            unit: Unit::Time, scatter: None
         }
     }
 
@@ -317,7 +327,7 @@ impl Builder<'_> {
             row_header: "sample".into(),
             columns: std::iter::once("wasm".to_string()).chain(runtimes).collect(),
             rows,
-            unit: Unit::Bytes,
+            unit: Unit::Bytes, scatter: None
         }
     }
 
@@ -349,7 +359,7 @@ impl Builder<'_> {
             row_header: "sample".into(),
             columns: ["native (direct)".to_string(), NATIVE.to_string()].into_iter().chain(runtimes).collect(),
             rows,
-            unit: Unit::Time,
+            unit: Unit::Time, scatter: None
         }
     }
 
@@ -372,7 +382,7 @@ impl Builder<'_> {
             row_header: "sample".into(),
             columns: runtimes,
             rows,
-            unit: Unit::Time,
+            unit: Unit::Time, scatter: None
         })
     }
 
@@ -419,7 +429,7 @@ impl Builder<'_> {
                 } else {
                     String::new()
                 };
-                Table { title: title.to_string(), about: format!("{about}{agreement}"), row_header: "sample".into(), columns: runtimes.clone(), rows, unit: Unit::Bytes }
+                Table { title: title.to_string(), about: format!("{about}{agreement}"), row_header: "sample".into(), columns: runtimes.clone(), rows, unit: Unit::Bytes, scatter: None }
             })
             .collect()
     }
@@ -439,7 +449,7 @@ impl Builder<'_> {
             row_header: "benchmark".into(),
             columns: vec!["time".into()],
             rows,
-            unit: Unit::Time,
+            unit: Unit::Time, scatter: None
         })
     }
 }
@@ -462,7 +472,8 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
         runtimes: ordered(&context.runtimes, in_steps().map(|b| b.runtime.clone()).chain(sizes.keys().cloned())),
     };
     let wasm = builder.wasm_runtimes();
-    let mut tables: Vec<Table> = samples_table(context).into_iter().collect();
+    let mut tables: Vec<Table> = headline(results, sizes, context).into_iter().collect();
+    tables.extend(samples_table(context));
     tables.extend(wasm.iter().map(|runtime| builder.individual(runtime)));
     tables.push(builder.by_runtime("JIT", "a+b+c+d: from the sample's bytes to its result in one go.", "jit", &builder.runtimes));
     tables.push(builder.aot_total());
@@ -490,6 +501,7 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
     tables.extend(builder.memory());
     tables.extend(builder.others());
     tables.extend(reference_check(results));
+    tables.extend(precision(results));
     tables
 }
 
@@ -508,6 +520,77 @@ const MEMORY_TABLES: [(&str, &str, MemoryField); 7] = [
     ("Memory: AOT artifact loaded", "Private resident bytes a loaded AOT artifact keeps (no instance).", |m| m.aot_loaded_private),
     ("Memory: execute peak", "Peak resident size during one call of the sample on a live instance, above the size before it.", |m| m.execute_peak_resident),
 ];
+
+/// The geometric mean of `values` (all positive), or `None` for none.
+fn geomean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| (values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp())
+}
+
+/// Modules at least this large count as large in the headline's compile speed.
+const LARGE_FOR_COMPILE: u64 = 100 * 1024;
+
+/// The headline, first: per runtime, how far its code is from native (the geometric mean
+/// of its slowdown over the samples both ran), how fast it compiles (wasm bytes per second,
+/// small and large modules apart), how long an instantiation takes, and how large its AOT
+/// artifacts are against the wasm; charted as slowdown against compile speed, so that the
+/// trade-off between starting fast and running fast shows at a glance.
+pub fn headline(results: &Results, sizes: &SizeTable, context: &Context) -> Option<Table> {
+    let bytes = |sample: &str| context.sample_info.iter().find(|i| i.name == sample).map(|i| i.bytes);
+    let median = |step: &str, sample: &str, runtime: &str| results.get(step, sample, runtime).map(|b| b.estimate.median);
+    let samples: Vec<&String> = context.samples.iter().collect();
+    let rows: Vec<(String, Vec<Cell>)> = context
+        .runtimes
+        .iter()
+        .filter(|runtime| *runtime != NATIVE)
+        .filter_map(|runtime| {
+            let slowdowns: Vec<f64> = samples
+                .iter()
+                .filter_map(|s| Some(median("execute", s, runtime)? / median("execute", s, NATIVE)?))
+                .collect();
+            let speed = |large: bool| {
+                let speeds: Vec<f64> = samples
+                    .iter()
+                    .filter(|s| bytes(s).is_some_and(|b| (b >= LARGE_FOR_COMPILE) == large))
+                    .filter_map(|s| Some(bytes(s)? as f64 / (median("compile", s, runtime)? * 1e-9)))
+                    .collect();
+                geomean(&speeds)
+            };
+            let instantiate: Vec<f64> = samples.iter().filter_map(|s| median("instantiate", s, runtime)).collect();
+            let ratios: Vec<f64> = sizes
+                .get(runtime.as_str())
+                .into_iter()
+                .flat_map(|by_sample| by_sample.values())
+                .filter(|r| r.wasm_bytes > 0)
+                .map(|r| r.artifact_bytes as f64 / r.wasm_bytes as f64)
+                .collect();
+            let figure = |value: Option<f64>, text: &dyn Fn(f64) -> String| match value {
+                Some(value) => Cell::Figure { value, text: text(value) },
+                None => Cell::Missing(format!("{runtime} has no such numbers in this run")),
+            };
+            let slowdown = geomean(&slowdowns);
+            let cells = vec![
+                figure(slowdown, &|v| format!("×{v:.2} ({} samples)", slowdowns.len())),
+                figure(speed(false), &|v| format!("{:.2} MB/s", v / 1e6)),
+                figure(speed(true), &|v| format!("{:.2} MB/s", v / 1e6)),
+                figure(geomean(&instantiate), &|v| duration(v)),
+                figure(geomean(&ratios), &|v| format!("×{v:.1}")),
+            ];
+            cells.iter().any(|c| c.value().is_some()).then(|| (runtime.clone(), cells))
+        })
+        .collect();
+    (!rows.is_empty()).then(|| Table {
+        title: "Headline".into(),
+        about: format!(
+            "Per runtime: its execution time against native code's (`execute`, geometric mean of the ratios over the samples both ran); its compile speed, wasm bytes per second (geometric mean, modules under and over {} KiB); its instantiation time (geometric mean over the samples); the size of its AOT artifacts against the wasm (geometric mean). The chart puts each runtime at its compile speed (small modules) and its slowdown: down and to the right is fast to start and fast to run.",
+            LARGE_FOR_COMPILE / 1024
+        ),
+        row_header: "runtime".into(),
+        columns: ["execute vs native", "compile speed (small modules)", "compile speed (large modules)", "instantiate", "AOT artifact vs wasm"].map(String::from).to_vec(),
+        rows,
+        unit: Unit::Time,
+        scatter: Some((1, 0)),
+    })
+}
 
 /// The samples of the run: size, the proposals they need, imports the suite does not
 /// provide, and the runtimes that cannot run them.
@@ -536,7 +619,7 @@ fn samples_table(context: &Context) -> Option<Table> {
         row_header: "sample".into(),
         columns: ["kind", "size", "proposals needed", "unprovided imports", "runtimes that skip it"].map(String::from).to_vec(),
         rows,
-        unit: Unit::Bytes,
+        unit: Unit::Bytes, scatter: None
     })
 }
 
@@ -566,13 +649,104 @@ fn reference_check(results: &Results) -> Option<Table> {
     (!rows.is_empty()).then(|| Table {
         title: "Reference check".into(),
         about: format!(
-            "The suite's median beside the independent reference's (`wrb-reference`: each runtime's own API, one engine, no adapter, no Criterion), for the same step, sample and runtime; differences beyond {:.0}% are marked. The reference compiles on one engine again and again, the suite on a fresh engine each time.",
+            "The suite's median beside the independent reference's (`wrb-reference`: each runtime's own API, one engine, no adapter, no Criterion), for the same step, sample and runtime; differences beyond {:.0}% are marked. The reference compiles on one engine again and again, the suite on a fresh engine each time (warmed by one tiny compile).",
             REFERENCE_TOLERANCE * 100.0
         ),
         row_header: "benchmark".into(),
         columns: vec!["suite".into(), "reference".into(), "suite vs reference".into()],
         rows,
         unit: Unit::Time,
+        scatter: None,
+    })
+}
+
+/// Every figure of the summary for scripts: the run's identity, each benchmark's median,
+/// interval and half-width, the failures and skips, and every table's cells as text.
+pub fn json(results: &Results, tables: &[Table], notes: &[String], context: &Context) -> serde_json::Value {
+    use serde_json::json;
+    let benchmarks: Vec<_> = results
+        .benchmarks
+        .iter()
+        .map(|(id, b)| {
+            json!({
+                "id": id, "step": b.step, "sample": b.sample, "runtime": b.runtime,
+                "median_ns": b.estimate.median, "lower_ns": b.estimate.lower, "upper_ns": b.estimate.upper,
+                "half_width_pct": half_width(b).map(|w| w * 100.0),
+                "suite_runs": b.suite_runs,
+            })
+        })
+        .collect();
+    let tables: Vec<_> = tables
+        .iter()
+        .map(|t| {
+            json!({
+                "title": t.title, "about": t.about, "columns": t.columns,
+                "rows": t.rows.iter().map(|(name, cells)| json!({"row": name, "cells": cells.iter().map(|c| t.cell_text(c)).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+                "footnotes": t.footnotes(),
+            })
+        })
+        .collect();
+    json!({
+        "run": {"id": results.run.id, "started": results.run.started, "command": results.run.command},
+        "header": context.header,
+        "versions": results.versions,
+        "warnings": results.warnings,
+        "benchmarks": benchmarks,
+        "failures": results.failures,
+        "skips": results.skips,
+        "memory": results.memory,
+        "tables": tables,
+        "notes": notes,
+    })
+}
+
+/// One line per benchmark that reported a number: id, step, sample, runtime, median and
+/// interval in nanoseconds, the half-width in percent, the suite's run count (if it timed it).
+pub fn csv(results: &Results) -> String {
+    let mut out = String::from("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs\n");
+    for (id, b) in &results.benchmarks {
+        let width = half_width(b).map_or(String::new(), |w| format!("{:.3}", w * 100.0));
+        let runs = b.suite_runs.map_or(String::new(), |n| n.to_string());
+        out += &format!("{id},{},{},{},{:.1},{:.1},{:.1},{width},{runs}\n", b.step, b.sample, b.runtime, b.estimate.median, b.estimate.lower, b.estimate.upper);
+    }
+    out
+}
+
+/// Half the 95% confidence interval as a share of the median (Criterion's benchmarks; the
+/// suite-timed ones have a range, not an interval).
+pub fn half_width(benchmark: &Benchmark) -> Option<f64> {
+    let e = benchmark.estimate;
+    (benchmark.suite_runs.is_none() && e.median > 0.0).then(|| (e.upper - e.lower) / 2.0 / e.median)
+}
+
+/// How precise the run's numbers are: how many benchmarks have a confidence interval whose
+/// half-width is within 0.5%, 1%, 2%, 5% of the median, or wider.
+pub fn precision(results: &Results) -> Option<Table> {
+    let widths: Vec<f64> = results.benchmarks.values().filter_map(half_width).collect();
+    if widths.is_empty() {
+        return None;
+    }
+    let bounds = [0.005, 0.01, 0.02, 0.05, f64::INFINITY];
+    let labels = ["≤ 0.5%", "≤ 1%", "≤ 2%", "≤ 5%", "> 5%"];
+    let mut counts = [0usize; 5];
+    for w in &widths {
+        counts[bounds.iter().position(|b| w <= b).unwrap_or(4)] += 1;
+    }
+    let within_2 = widths.iter().filter(|w| **w <= 0.02).count();
+    let suite_timed = results.benchmarks.values().filter(|b| b.suite_runs.is_some()).count();
+    let row = counts.iter().map(|c| Cell::Figure { value: *c as f64, text: format!("{c} ({:.0}%)", 100.0 * *c as f64 / widths.len() as f64) }).collect();
+    Some(Table {
+        title: "Precision".into(),
+        about: format!(
+            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.)",
+            widths.len(),
+            100.0 * within_2 as f64 / widths.len() as f64
+        ),
+        row_header: "benchmarks".into(),
+        columns: labels.map(String::from).to_vec(),
+        rows: vec![("count".into(), row)],
+        unit: Unit::Time,
+        scatter: None,
     })
 }
 

@@ -45,6 +45,9 @@ pub struct Benchmark {
     pub change: Option<Result<Change, String>>,
     /// Where Criterion keeps this benchmark's files.
     pub dir: PathBuf,
+    /// Timed by the suite in this many runs (an iteration takes seconds): the interval is
+    /// their range. `None`: Criterion's median and 95% confidence interval.
+    pub suite_runs: Option<usize>,
 }
 
 #[derive(Default)]
@@ -194,6 +197,15 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             Event::Start { .. } => {
                 results.failures.insert(id, "did not finish: its process ended while it ran".into());
             }
+            Event::Measured { samples_ns, .. } => {
+                let Some(dir) = benchmark_dir(criterion_dir, &id) else { continue };
+                let mut sorted = samples_ns.clone();
+                sorted.sort_by(f64::total_cmp);
+                let estimate = Estimate { median: median(&mut samples_ns.clone()), lower: sorted[0], upper: sorted[sorted.len() - 1] };
+                let change = baseline.map(|_| Err("no comparison: timed by the suite, not by Criterion".to_string()));
+                let benchmark = Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: Some(samples_ns.len()) };
+                results.benchmarks.insert(id.clone(), benchmark);
+            }
             Event::Ok { .. } => {
                 let Some(dir) = benchmark_dir(criterion_dir, &id) else { continue };
                 let since = started.get(id.as_str()).copied().unwrap_or(0.0);
@@ -219,7 +231,7 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                         });
                         results.benchmarks.insert(
                             id.clone(),
-                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir },
+                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: None },
                         );
                     }
                     Err(e) => {

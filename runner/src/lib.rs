@@ -1,0 +1,255 @@
+//! The logic of a run a person can follow, apart from the terminal: the plan (what will
+//! run, what is skipped and why), the progress (done out of total, the benchmark running
+//! now, the time left), the machine's conditions and the recap, all from the run's record
+//! (`events.jsonl`, one JSON object a line, written by the bench processes).
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// One line of a run's record, as far as the runner reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    Listed { id: String, expected_secs: f64 },
+    Skip { id: String, reason: String },
+    Start { id: String, t: f64 },
+    Done { id: String, t: f64, secs: f64 },
+    Failed { id: String, t: f64, error: String },
+    Other,
+}
+
+impl Event {
+    pub fn parse(line: &str) -> Option<Event> {
+        let v: Value = serde_json::from_str(line).ok()?;
+        let id = || v["id"].as_str().map(str::to_string);
+        let t = v["t"].as_f64().unwrap_or(0.0);
+        Some(match v["ev"].as_str()? {
+            "listed" => Event::Listed { id: id()?, expected_secs: v["expected_secs"].as_f64().unwrap_or(2.0) },
+            "skip" => Event::Skip { id: id()?, reason: v["reason"].as_str().unwrap_or("").to_string() },
+            "start" => Event::Start { id: id()?, t },
+            "ok" | "measured" => Event::Done { id: id()?, t, secs: v["secs"].as_f64().unwrap_or(0.0) },
+            "fail" => Event::Failed { id: id()?, t, error: v["error"].as_str().unwrap_or("").to_string() },
+            _ => Event::Other,
+        })
+    }
+}
+
+pub fn read_events(file: &Path) -> Vec<Event> {
+    std::fs::read_to_string(file).unwrap_or_default().lines().filter_map(Event::parse).collect()
+}
+
+/// What will run: the listed benchmarks (with what each is expected to take) and the skips.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub expected: BTreeMap<String, f64>,
+    pub skips: BTreeMap<String, String>,
+}
+
+impl Plan {
+    /// From the listing's events; `history` (id -> seconds a previous run took) replaces
+    /// the estimate where it knows better.
+    pub fn new(events: &[Event], history: &BTreeMap<String, f64>) -> Plan {
+        let mut plan = Plan::default();
+        for event in events {
+            match event {
+                Event::Listed { id, expected_secs } => {
+                    plan.expected.insert(id.clone(), history.get(id).copied().unwrap_or(*expected_secs));
+                }
+                Event::Skip { id, reason } => {
+                    plan.skips.insert(id.clone(), reason.clone());
+                }
+                _ => {}
+            }
+        }
+        plan
+    }
+
+    /// Benchmarks by step (the first part of the id) and by runtime (the last).
+    pub fn counts(&self) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
+        let (mut steps, mut runtimes) = (BTreeMap::new(), BTreeMap::new());
+        for id in self.expected.keys() {
+            let mut parts = id.splitn(3, '/');
+            *steps.entry(parts.next().unwrap_or("").to_string()).or_insert(0) += 1;
+            let runtime = parts.nth(1).unwrap_or("").split('/').next().unwrap_or("").to_string();
+            *runtimes.entry(runtime).or_insert(0) += 1;
+        }
+        (steps, runtimes)
+    }
+
+    /// The skips grouped by reason: the reason and how many benchmarks it skips, with a few.
+    pub fn skips_by_reason(&self) -> Vec<(String, usize, Vec<String>)> {
+        let mut by: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (id, reason) in &self.skips {
+            by.entry(reason).or_default().push(id);
+        }
+        let mut grouped: Vec<_> =
+            by.into_iter().map(|(reason, ids)| (reason.to_string(), ids.len(), ids.iter().take(3).map(|s| s.to_string()).collect())).collect();
+        grouped.sort_by(|a, b| b.1.cmp(&a.1));
+        grouped
+    }
+}
+
+/// Where a run stands.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    pub done: BTreeSet<String>,
+    pub failed: BTreeMap<String, String>,
+    pub running: Option<String>,
+    /// Seconds the done benchmarks took, and what the plan expected of them.
+    pub spent: f64,
+    pub expected_of_done: f64,
+}
+
+impl Progress {
+    /// The progress after `events` (the run's record so far).
+    pub fn of(events: &[Event], plan: &Plan) -> Progress {
+        let mut progress = Progress::default();
+        for event in events {
+            match event {
+                Event::Start { id, .. } if plan.expected.contains_key(id) => progress.running = Some(id.clone()),
+                Event::Done { id, secs, .. } | Event::Failed { id, t: secs, .. } if plan.expected.contains_key(id) => {
+                    if progress.done.insert(id.clone()) {
+                        if let Event::Done { .. } = event {
+                            progress.spent += secs;
+                            progress.expected_of_done += plan.expected[id];
+                        }
+                    }
+                    if let Event::Failed { error, .. } = event {
+                        progress.failed.insert(id.clone(), error.clone());
+                    }
+                    if progress.running.as_deref() == Some(id) {
+                        progress.running = None;
+                    }
+                }
+                _ => {}
+            }
+        }
+        progress
+    }
+
+    /// Seconds left: what the plan expects of the benchmarks not done, scaled by how the
+    /// done ones compared with their expectation (from 1 while few are done).
+    pub fn seconds_left(&self, plan: &Plan) -> f64 {
+        let left: f64 = plan.expected.iter().filter(|(id, _)| !self.done.contains(*id)).map(|(_, secs)| secs).sum();
+        let scale = if self.expected_of_done > 0.0 { (self.spent / self.expected_of_done).clamp(0.25, 4.0) } else { 1.0 };
+        left * scale
+    }
+
+    /// `[212/540] jit/markdown/wasmtime.winch  18m02s elapsed, ~21m left`
+    pub fn line(&self, plan: &Plan, elapsed_secs: f64) -> String {
+        format!(
+            "[{}/{}] {}  {} elapsed, ~{} left{}",
+            self.done.len(),
+            plan.expected.len(),
+            self.running.as_deref().unwrap_or("-"),
+            clock(elapsed_secs),
+            clock(self.seconds_left(plan)),
+            if self.failed.is_empty() { String::new() } else { format!(", {} failed", self.failed.len()) }
+        )
+    }
+}
+
+/// `1h02m`, `18m02s`, `42s`.
+pub fn clock(secs: f64) -> String {
+    let secs = secs.max(0.0).round() as u64;
+    match secs {
+        s if s >= 3600 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        s if s >= 60 => format!("{}m{:02}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    }
+}
+
+/// The seconds each benchmark took in the most recent earlier run that ran it.
+pub fn history(runs_dir: &Path, this_run: &str) -> BTreeMap<String, f64> {
+    let mut runs: Vec<_> = std::fs::read_dir(runs_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.path().is_dir() && e.file_name() != this_run)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    runs.sort();
+    let mut secs = BTreeMap::new();
+    for (_, dir) in runs {
+        for event in read_events(&dir.join("events.jsonl")) {
+            if let Event::Done { id, secs: s, .. } = event {
+                secs.insert(id, s);
+            }
+        }
+    }
+    secs
+}
+
+/// What the machine is doing that could disturb the measurements, with how to quiet it.
+pub fn machine_warnings(own_pids: &[u32]) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+    if let Some(load) = std::fs::read_to_string("/proc/loadavg").ok().and_then(|l| l.split_whitespace().next()?.parse::<f64>().ok()) {
+        // The minute's average still holds the build that came just before: only a load
+        // beyond the cores is a warning of its own (busy processes are checked below).
+        if load > cores {
+            warnings.push(format!("the machine is busy: load average {load:.2} on {cores} cores (let other work finish first)"));
+        }
+    }
+    for (pid, name, share) in busy_processes(own_pids) {
+        warnings.push(format!("process {pid} ({name}) uses {:.0}% of a core (stop it for steadier numbers)", share * 100.0));
+    }
+    let governors: BTreeSet<String> = (0..cores as usize)
+        .filter_map(|cpu| std::fs::read_to_string(format!("/sys/devices/system/cpu/cpu{cpu}/cpufreq/scaling_governor")).ok())
+        .map(|g| g.trim().to_string())
+        .collect();
+    if governors.iter().any(|g| g != "performance") {
+        warnings.push(format!(
+            "CPU frequency scaling is on (governor {}): `cpupower frequency-set -g performance` pins it",
+            governors.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let turbo = std::fs::read_to_string("/sys/devices/system/cpu/intel_pstate/no_turbo").ok().map(|v| v.trim() == "0")
+        .or_else(|| std::fs::read_to_string("/sys/devices/system/cpu/cpufreq/boost").ok().map(|v| v.trim() == "1"));
+    if turbo == Some(true) {
+        warnings.push("turbo boost is on: frequencies vary with temperature and load (`echo 1 > /sys/devices/system/cpu/intel_pstate/no_turbo`, or `echo 0 > /sys/devices/system/cpu/cpufreq/boost`)".into());
+    }
+    warnings
+}
+
+/// Other processes that used more than a fifth of a core over the last second.
+fn busy_processes(own_pids: &[u32]) -> Vec<(u32, String, f64)> {
+    let ticks = |pid: &str| -> Option<(String, u64)> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (name, rest) = stat.split_once(" (")?.1.rsplit_once(") ")?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        Some((name.to_string(), fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?))
+    };
+    let pids = || -> Vec<String> {
+        std::fs::read_dir("/proc").into_iter().flatten().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.chars().all(|c| c.is_ascii_digit())).collect()
+    };
+    let before: BTreeMap<String, (String, u64)> = pids().into_iter().filter_map(|p| Some((p.clone(), ticks(&p)?))).collect();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let hz = 100.0;
+    let me = std::process::id();
+    pids()
+        .into_iter()
+        .filter_map(|p| {
+            let (name, after) = ticks(&p)?;
+            let (_, then) = before.get(&p)?;
+            let pid: u32 = p.parse().ok()?;
+            let share = (after - then) as f64 / hz;
+            (share > 0.2 && pid != me && !own_pids.contains(&pid)).then_some((pid, name, share))
+        })
+        .collect()
+}
+
+/// The `n` benchmarks of `summary.json` with the widest confidence intervals: (id,
+/// half-width as a percentage of the median).
+pub fn widest_intervals(summary: &Path, n: usize) -> Vec<(String, f64)> {
+    let Some(json) = std::fs::read(summary).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { return Vec::new() };
+    let mut widths: Vec<(String, f64)> = json["benchmarks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| Some((b["id"].as_str()?.to_string(), b["half_width_pct"].as_f64()?)))
+        .collect();
+    widths.sort_by(|a, b| b.1.total_cmp(&a.1));
+    widths.truncate(n);
+    widths
+}
