@@ -253,3 +253,91 @@ pub fn widest_intervals(summary: &Path, n: usize) -> Vec<(String, f64)> {
     widths.truncate(n);
     widths
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(id: &str, secs: f64) -> Event {
+        Event::Listed { id: id.into(), expected_secs: secs }
+    }
+
+    fn plan() -> Plan {
+        let events = [
+            listed("compile/add-one/wasmi", 2.0),
+            listed("execute/add-one/wasmi", 2.0),
+            listed("execute/nbody/wasmtime.cranelift", 4.0),
+            listed("jit/nbody/wasmer.llvm", 10.0),
+            Event::Skip { id: "aot_compile/add-one/wasmi".into(), reason: "an interpreter".into() },
+            Event::Skip { id: "aot_execute/add-one/wasmi".into(), reason: "an interpreter".into() },
+            Event::Skip { id: "wasi/wordfreq/wasm3".into(), reason: "no WASI".into() },
+        ];
+        let history = BTreeMap::from([("jit/nbody/wasmer.llvm".to_string(), 30.0)]);
+        Plan::new(&events, &history)
+    }
+
+    #[test]
+    fn the_plan_takes_earlier_runs_over_the_settings() {
+        let plan = plan();
+        assert_eq!(plan.expected.len(), 4);
+        assert_eq!(plan.expected["jit/nbody/wasmer.llvm"], 30.0);
+        assert_eq!(plan.expected["compile/add-one/wasmi"], 2.0);
+        let (steps, runtimes) = plan.counts();
+        assert_eq!(steps, BTreeMap::from([("compile".into(), 1), ("execute".into(), 2), ("jit".into(), 1)]));
+        assert_eq!(runtimes, BTreeMap::from([("wasmi".into(), 2), ("wasmtime.cranelift".into(), 1), ("wasmer.llvm".into(), 1)]));
+    }
+
+    #[test]
+    fn skips_are_grouped_once_per_reason_most_first() {
+        let grouped = plan().skips_by_reason();
+        assert_eq!(grouped.len(), 2);
+        assert_eq!((grouped[0].0.as_str(), grouped[0].1), ("an interpreter", 2));
+        assert_eq!(grouped[0].2, ["aot_compile/add-one/wasmi", "aot_execute/add-one/wasmi"]);
+        assert_eq!((grouped[1].0.as_str(), grouped[1].1), ("no WASI", 1));
+    }
+
+    #[test]
+    fn progress_counts_done_and_failed_and_names_the_running_one() {
+        let plan = plan();
+        let events = [
+            Event::Start { id: "compile/add-one/wasmi".into(), t: 0.0 },
+            Event::Done { id: "compile/add-one/wasmi".into(), t: 4.0, secs: 4.0 },
+            Event::Start { id: "execute/add-one/wasmi".into(), t: 4.0 },
+            Event::Failed { id: "execute/add-one/wasmi".into(), t: 5.0, error: "wrong result".into() },
+            Event::Start { id: "execute/nbody/wasmtime.cranelift".into(), t: 5.0 },
+            // Not in the plan (another filter's benchmark): not counted.
+            Event::Done { id: "execute/sieve/wasmi".into(), t: 6.0, secs: 1.0 },
+        ];
+        let progress = Progress::of(&events, &plan);
+        assert_eq!(progress.done.len(), 2);
+        assert_eq!(progress.failed.len(), 1);
+        assert_eq!(progress.running.as_deref(), Some("execute/nbody/wasmtime.cranelift"));
+        // The done one took twice what was expected: what is left is expected to as well.
+        assert_eq!(progress.seconds_left(&plan), 2.0 * (4.0 + 30.0));
+        assert_eq!(progress.line(&plan, 65.0), "[2/4] execute/nbody/wasmtime.cranelift  1m05s elapsed, ~1m08s left, 1 failed");
+    }
+
+    #[test]
+    fn the_estimate_starts_from_the_plan_and_stays_bounded() {
+        let plan = plan();
+        assert_eq!(Progress::of(&[], &plan).seconds_left(&plan), 38.0);
+        let slow = [Event::Done { id: "compile/add-one/wasmi".into(), t: 100.0, secs: 100.0 }];
+        assert_eq!(Progress::of(&slow, &plan).seconds_left(&plan), 4.0 * 36.0);
+    }
+
+    #[test]
+    fn events_parse_from_the_record() {
+        assert_eq!(Event::parse(r#"{"ev":"listed","id":"a/b/c","expected_secs":1.5}"#), Some(listed("a/b/c", 1.5)));
+        assert_eq!(Event::parse(r#"{"ev":"measured","id":"a/b/c","t":3,"secs":9}"#), Some(Event::Done { id: "a/b/c".into(), t: 3.0, secs: 9.0 }));
+        assert_eq!(Event::parse(r#"{"ev":"build","versions":{}}"#), Some(Event::Other));
+        assert_eq!(Event::parse("not json"), None);
+    }
+
+    #[test]
+    fn clocks_read_like_a_person_writes_them() {
+        assert_eq!(clock(42.4), "42s");
+        assert_eq!(clock(18.0 * 60.0 + 2.0), "18m02s");
+        assert_eq!(clock(3720.0), "1h02m");
+        assert_eq!(clock(-5.0), "0s");
+    }
+}

@@ -7,7 +7,8 @@
 //! and warnings when the machine is busy (also recorded in the run, so the summary shows
 //! them); runs every bench executable in turn with ARGS, their output in the run's
 //! `bench.log` (with `--verbose`, on the terminal), showing one progress line for the whole
-//! run (a bar on a terminal, a plain line every 30 s otherwise); then writes the summary and
+//! run (a bar on a terminal, a plain line every 30 s otherwise, or every
+//! `$WRB_PROGRESS_SECS`); then writes the summary and
 //! ends with a recap: wall time, counts, failures, the widest intervals, where the results are.
 
 use anyhow::{Context, Result, bail};
@@ -115,6 +116,8 @@ fn main() -> Result<()> {
     bar.set_style(ProgressStyle::with_template("{wide_msg}").expect("a valid template"));
     let mut failed_benches = 0;
     let mut last_line = Instant::now();
+    // Off a terminal (a CI log): a plain line this often.
+    let every = std::env::var("WRB_PROGRESS_SECS").ok().and_then(|s| s.parse().ok()).map_or(Duration::from_secs(30), Duration::from_secs_f64);
     for bench in &options.benches {
         let mut command = Command::new(bench);
         command.args(&options.args).arg("--bench");
@@ -130,7 +133,7 @@ fn main() -> Result<()> {
             if terminal {
                 bar.set_position(progress.done.len() as u64);
                 bar.set_message(line);
-            } else if last_line.elapsed() >= Duration::from_secs(30) {
+            } else if last_line.elapsed() >= every {
                 eprintln!("{line}");
                 last_line = Instant::now();
             }
