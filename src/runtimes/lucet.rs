@@ -186,7 +186,8 @@ impl Runtime for Lucet {
 
     /// lucetc needs a binding for everything a module imports: a WASI command is compiled
     /// with the library's WASI bindings (as `compile_wasi` does), and imports the suite does
-    /// not provide are bound to a stub (such a module is only compiled, never run).
+    /// not provide are bound to a stub (such a module is only compiled: instantiating it is
+    /// refused, naming them).
     fn compile(&self, sample: &Sample) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
         let object = SharedObject::private()?;
@@ -208,14 +209,15 @@ impl Runtime for Lucet {
                 }
             }
         })?;
-        Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new() }))
+        let stubbed = stubs.iter().flat_map(|(module, names)| names.iter().map(move |name| format!("{module}.{name}"))).collect();
+        Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new(), stubbed }))
     }
 
     unsafe fn deserialize(&self, artifact: Vec<u8>) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
         let object = SharedObject::private()?;
         std::fs::write(&object.path, &artifact)?;
-        Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new() }))
+        Ok(Box::new(LucetModule { api, object, loaded: OnceCell::new(), stubbed: Vec::new() }))
     }
 
     /// lucetc with bindings for every `wasi_snapshot_preview1` function (lucet-wasi 0.6.1,
@@ -227,14 +229,14 @@ impl Runtime for Lucet {
         let object = SharedObject::private()?;
         let path = c_path(&object.path)?;
         api.check(unsafe { (api.wasi.compile)(sample.wasm.as_ptr(), sample.wasm.len(), path.as_ptr(), 0) })?;
-        Ok(Box::new(wasi::LucetWasi(LucetModule { api, object, loaded: OnceCell::new() })))
+        Ok(Box::new(wasi::LucetWasi(LucetModule { api, object, loaded: OnceCell::new(), stubbed: Vec::new() })))
     }
 
     /// lucet-runtime opens the (private, checked) file itself.
     unsafe fn load_artifact(&self, path: &Path) -> Result<Box<dyn Module>> {
         let api = api().map_err(|reason| anyhow!(reason))?;
         let object = SharedObject { path: path.to_owned(), _dir: None };
-        let module = LucetModule { api, object, loaded: OnceCell::new() };
+        let module = LucetModule { api, object, loaded: OnceCell::new(), stubbed: Vec::new() };
         module.loaded()?;
         Ok(Box::new(module))
     }
@@ -271,6 +273,8 @@ struct LucetModule {
     api: &'static Api,
     object: SharedObject,
     loaded: OnceCell<Rc<Loaded>>,
+    /// Imports bound to the library's stub, which ends the process if called.
+    stubbed: Vec<String>,
 }
 
 impl LucetModule {
@@ -302,6 +306,7 @@ fn tag(ty: ValType) -> u32 {
 
 impl Module for LucetModule {
     fn instantiate(&self, export: &Export) -> Result<Box<dyn Instance>> {
+        anyhow::ensure!(self.stubbed.is_empty(), "the module imports {}, which the suite does not provide", self.stubbed.join(", "));
         let module = Rc::clone(self.loaded()?);
         let name = CString::new(export.name.as_str())?;
         let api = self.api;
