@@ -157,7 +157,7 @@ fn main() -> Result<()> {
 
     // The summary of the run, after every step.
     let mut report = Command::new(&options.report);
-    report.arg("--run").arg(&options.run_id).args(options.args.iter().filter(|a| *a != "--quick")).arg("--bench");
+    report.arg("--run").arg(&options.run_id).args(baseline(&options.args)).arg("--bench");
     env(&mut report);
     if !options.verbose {
         report.stdout(log.try_clone()?).stderr(log.try_clone()?);
@@ -193,4 +193,9 @@ fn main() -> Result<()> {
         std::process::exit(1);
     }
     Ok(())
+}
+
+/// Of Criterion's arguments, the ones the report takes: `--baseline NAME`.
+fn baseline(args: &[String]) -> Vec<String> {
+    args.windows(2).filter(|pair| pair[0] == "--baseline").flat_map(|pair| pair.iter().cloned()).collect()
 }
