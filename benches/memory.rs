@@ -2,8 +2,8 @@
 //! costs at its peak, what the compiled module keeps, what one more instance costs (over
 //! 100 instances), what a loaded AOT artifact keeps, and the peak during one call
 //! (`wasm_runtime_bench::memory`). Written to the run's `memory.json`; the summary shows
-//! it. Each measurement of a sample under 1 MiB is taken twice, in two processes, and both
-//! are kept, so that their agreement shows. Ids `memory/<sample>/<runtime>`.
+//! it. Each measurement of a sample under 1 MiB is taken twice (once with `--quick`), in
+//! two processes, and both are kept, so that their agreement shows. Ids `memory/<sample>/<runtime>`.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -115,7 +115,7 @@ fn main() {
             let started = now();
             let _ = run.record(&Event::Start { id: id.clone(), session: session.clone(), pid: std::process::id(), t: started });
             let first = in_fresh_process(runtime.name(), &sample.name, limit);
-            let repeat = (selection.mode == Mode::Benchmark && sample.wasm.len() < LARGE_MODULE_BYTES)
+            let repeat = (selection.mode == Mode::Benchmark && !selection.quick && sample.wasm.len() < LARGE_MODULE_BYTES)
                 .then(|| in_fresh_process(runtime.name(), &sample.name, limit));
             let error = first.as_ref().err().or_else(|| repeat.as_ref().and_then(|r| r.as_ref().err())).cloned();
             match &error {

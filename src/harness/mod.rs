@@ -34,10 +34,12 @@ pub trait BenchSample {
     fn proposals(&self) -> &[Proposal];
     /// Why the sample cannot take part in `step` on any runtime.
     fn skip(&self, step: Step) -> Option<String>;
+    /// A WASI command: every step needs the runtime's WASI.
+    fn wasi(&self) -> bool;
 }
 
 macro_rules! bench_sample {
-    ($($sample:ty),*) => {$(
+    ($($sample:ty => $wasi:expr),*) => {$(
         impl BenchSample for $sample {
             fn name(&self) -> &str {
                 &self.name
@@ -51,11 +53,14 @@ macro_rules! bench_sample {
             fn skip(&self, step: Step) -> Option<String> {
                 <$sample>::skip(self, step)
             }
+            fn wasi(&self) -> bool {
+                $wasi
+            }
         }
     )*};
 }
 
-bench_sample!(Sample, crate::wasi::WasiSample);
+bench_sample!(Sample => false, crate::wasi::WasiSample => true);
 
 /// A benchmark ready to time: given a number of iterations, runs them and returns the time
 /// they took, every outcome checked.
@@ -175,7 +180,7 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
         .collect();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut suite =
-        Suite { criterion: Criterion::default().configure_from_args(), selection: Selection::from_args(&args), run, session, done, failures: 0 };
+        Suite { criterion: Criterion::default().nresamples(RESAMPLES).configure_from_args(), selection: Selection::from_args(&args), run, session, done, failures: 0 };
     body(&mut suite);
     suite.criterion.final_summary();
     std::process::exit(i32::from(suite.failures > 0));
@@ -196,15 +201,21 @@ pub enum Sampling {
 
 /// Iterations at least this long are timed by the suite (`Sampling::Suite`).
 pub const SUITE_TIMED: Duration = Duration::from_secs(2);
+/// Iterations at least this long are timed twice (the first is the probe).
+pub const LONG_RUN: Duration = Duration::from_secs(10);
+/// Criterion's bootstrap resamples (its default is 100 000): the 95% interval's ends move
+/// by a small fraction of its width with 20 000, in a fifth of the analysis time.
+pub const RESAMPLES: usize = 20_000;
 
 impl Sampling {
     pub fn for_iteration(one: Duration, quick: bool) -> Sampling {
         let ms = Duration::from_millis;
         match one {
-            _ if one >= SUITE_TIMED => Sampling::Suite { runs: if quick { 1 } else { 3 } },
+            // Compiles of ten seconds and more vary by a percent or two: two runs.
+            _ if one >= SUITE_TIMED => Sampling::Suite { runs: if quick { 1 } else if one >= LONG_RUN { 2 } else { 3 } },
             _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(300) },
             // Calls and instantiations: many iterations per sample.
-            _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(300), measurement: ms(1000) },
+            _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(200), measurement: ms(800) },
             // Compiles of small modules.
             _ if one < ms(50) => Sampling::Criterion { mode: SamplingMode::Flat, samples: 20, warm_up: ms(100), measurement: ms(1000).max(one * 40) },
             // A tenth of a second or more: ten samples of one or two iterations.
@@ -240,7 +251,11 @@ impl Suite {
             step.compiles() && (runtime.slow_compile() || sample.wasm_len() >= LARGE_MODULE_BYTES)
         };
         let skip = |runtime: &Box<dyn Runtime>, sample: &S| {
-            sample.skip(step).or_else(|| runtime.unsupported(step)).or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
+            sample
+                .skip(step)
+                .or_else(|| runtime.unsupported(step))
+                .or_else(|| sample.wasi().then(|| runtime.unsupported(Step::Wasi)).flatten())
+                .or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
         };
         self.each(step.id(), samples, &runtimes, |r| r.name().to_string(), slow, skip, |runtime, sample| prepare(&**runtime, sample));
     }

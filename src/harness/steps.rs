@@ -5,7 +5,9 @@
 
 use super::watchdog::{call_limit, compile_limit, within};
 use super::{Timer, limit, self_timed, time_calls, time_each};
-use crate::artifact::{ArtifactStore, SizeRecord, record_size};
+use crate::artifact::{Artifact, ArtifactStore, SizeRecord, Verified, record_size};
+use crate::runtime::Module;
+use std::cell::Cell;
 use crate::runtime::Runtime;
 use crate::step::{Ran, Run, Step, StepError};
 use std::hint::black_box;
@@ -21,61 +23,78 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
     let renew = move || fresh_engine(runtime).map_err(|e| run.fail(step, e));
     let ran = move |outcome: Result<Ran, StepError>| -> Result<(), StepError> { run.check(step, outcome?.0) };
     let timer: Timer<'a> = match step {
+        // The first timed compile's module is checked (instantiated and called) after the
+        // clock stops, every other one must compile: no untimed compile before them (one
+        // more 40 s compile of the large module on LLVM and lucetc).
         Step::Compile => {
-            let module = within(compile_limit(), || run.compile())?;
-            // A module that imports anything cannot be instantiated here: compiling is its check.
-            if sample.imports.is_empty() {
-                within(call_limit(), || run.check_module(step, &*module))?;
-            }
+            let checked = Cell::new(false);
             Box::new(move |iters| {
                 time_each(iters, limit(step), renew, |fresh| (fresh.compile(black_box(sample)), fresh), |(module, _fresh)| {
-                    module.map(drop).map_err(|e| run.fail(step, e))
+                    let module = module.map_err(|e| run.fail(step, e))?;
+                    // A module that imports anything cannot be instantiated here: compiling is its check.
+                    if !checked.replace(true) && sample.imports.is_empty() {
+                        within(call_limit(), || run.check_module(step, &*module))?;
+                    }
+                    Ok(())
                 })
             })
         }
         Step::Instantiate => {
-            let module = within(compile_limit(), || run.compile())?;
+            let (module, artifact) = compiled(run, store)?;
             within(call_limit(), || run.check_module(step, &*module))?;
             Box::new(move |iters| {
+                let _loaded_from = &artifact;
                 time_each(iters, limit(step), || Ok(()), |()| module.instantiate(black_box(&sample.export)), |instance| {
                     instance.map(drop).map_err(|e| run.fail(step, e))
                 })
             })
         }
         Step::Execute => {
-            let module = within(compile_limit(), || run.compile())?;
+            let (module, artifact) = compiled(run, store)?;
             let mut instance = within(call_limit(), || run.instantiate(&*module))?;
             let start = Instant::now();
             let first = within(call_limit(), || run.call(&mut *instance))?;
             let per_call = start.elapsed();
             run.check(step, first)?;
-            Box::new(move |iters| time_calls(&run, &mut *instance, iters, per_call))
+            Box::new(move |iters| {
+                let _kept = (&module, &artifact);
+                time_calls(&run, &mut *instance, iters, per_call)
+            })
         }
+        // Every timed iteration's result is checked; no untimed run before them (it would
+        // be one more 40 s compile of the large module on LLVM and lucetc).
         Step::Jit => {
-            ran(within(limit(step), || run.jit()))?;
             Box::new(move |iters| {
                 time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).jit(), fresh), |(outcome, _fresh)| ran(outcome))
             })
         }
+        // The first timed compile's artifact is checked (verified, loaded and run) and its
+        // size recorded after the clock stops; every other one must compile.
         Step::AotCompile => {
-            let (artifact, _) = within(compile_limit(), || run.aot_compile(store))?;
-            let verified = run.aot_verify(store)?;
-            if sample.imports.is_empty() {
-                ran(within(call_limit(), || run.aot_execute(&verified)))?;
-            }
-            let record = SizeRecord { wasm_bytes: sample.wasm.len() as u64, artifact_bytes: artifact.bytes, artifact: artifact.path.clone() };
-            eprintln!(
-                "aot_compile/{}/{}: artifact {} bytes (wasm {} bytes) at {}",
-                sample.name,
-                runtime.name(),
-                record.artifact_bytes,
-                record.wasm_bytes,
-                artifact.path.display()
-            );
-            record_size(sizes, runtime.name(), &sample.name, record).map_err(|e| run.fail(step, e))?;
+            let checked = Cell::new(false);
+            let check = move |artifact: Artifact| -> Result<(), StepError> {
+                let verified = run.aot_verify(store)?;
+                if sample.imports.is_empty() {
+                    ran(within(call_limit(), || run.aot_execute(&verified)))?;
+                }
+                let record = SizeRecord { wasm_bytes: sample.wasm.len() as u64, artifact_bytes: artifact.bytes, artifact: artifact.path.clone() };
+                eprintln!(
+                    "aot_compile/{}/{}: artifact {} bytes (wasm {} bytes) at {}",
+                    sample.name,
+                    runtime.name(),
+                    record.artifact_bytes,
+                    record.wasm_bytes,
+                    artifact.path.display()
+                );
+                record_size(sizes, runtime.name(), &sample.name, record).map_err(|e| run.fail(step, e))
+            };
             Box::new(move |iters| {
                 time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).aot_compile(store), fresh), |(outcome, _fresh)| {
-                    outcome.map(drop)
+                    let (artifact, _module) = outcome?;
+                    if !checked.replace(true) {
+                        check(artifact)?;
+                    }
+                    Ok(())
                 })
             })
         }
@@ -123,6 +142,21 @@ pub fn fresh_engine(runtime: &dyn Runtime) -> anyhow::Result<Box<dyn Runtime>> {
         drop(fresh.compile(&warm_up).context("warming up a fresh engine")?);
     }
     Ok(fresh)
+}
+
+/// The module `instantiate` and `execute` start from: compiled, or, on runtimes whose
+/// compile of the large module takes tens of seconds (`Runtime::slow_compile`: Wasmer LLVM,
+/// lucetc), loaded from the artifact `aot_compile` stored, when it passes the check: the
+/// same machine code, without compiling it once more. The checked copy is kept with it.
+fn compiled(run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, Option<Verified>), StepError> {
+    if run.runtime.slow_compile() && run.runtime.unsupported(Step::AotExecute).is_none() {
+        if let Ok(verified) = store.verify(run.runtime, run.sample) {
+            if let Ok(module) = verified.load(run.runtime) {
+                return Ok((module, Some(verified)));
+            }
+        }
+    }
+    Ok((within(compile_limit(), || run.compile())?, None))
 }
 
 /// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is
