@@ -72,6 +72,11 @@ impl ArtifactStore {
         ArtifactStore { dir: dir.into() }
     }
 
+    /// The directory the artifacts are stored in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// The project's `tmp/`.
     pub fn in_project() -> ArtifactStore {
         ArtifactStore::new(Path::new(env!("CARGO_MANIFEST_DIR")).join("tmp"))

@@ -265,3 +265,16 @@ fn wasi_results_get_their_own_table_and_a_sample_a_runtime_cannot_run_says_why()
     let reason = llvm.footnotes().iter().position(|f| *f == "N/A: the module needs bulk memory, which it lacks").expect("footnote");
     assert_eq!(cell(llvm, "fibonacci", "d. execute"), format!("N/A [{}]", reason + 1));
 }
+
+#[test]
+fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() {
+    use report::agreement::agreement;
+    let run = |pairs: &[(&str, f64)]| pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect();
+    let a = run(&[("execute/nbody/native", 100.0), ("execute/nbody/wasmi.eager", 1000.0), ("compile/nbody/wasmi.eager", 50.0)]);
+    let b = run(&[("execute/nbody/native", 110.0), ("execute/nbody/wasmi.eager", 1100.0), ("compile/nbody/wasmi.eager", 50.5)]);
+    let text = agreement(&a, &b, 0.05);
+    assert!(text.contains("medians: 1 of 3 within 5% (33.3%)"), "{text}");
+    assert!(text.contains("+10.0%  execute/nbody/native"), "{text}");
+    // Both got 10% slower: the slowdown against native did not move.
+    assert!(text.contains("slowdowns against native (pure execution): 1 of 1 within 5% (100.0%)"), "{text}");
+}

@@ -2,7 +2,7 @@
 //! bar chart of it in plain SVG, log-scaled where values span orders of magnitude.
 //! Nothing is loaded from the network.
 
-use super::{Context, Table, Unit, duration, size};
+use super::{Context, Table, Unit, duration, instructions, size};
 use std::fmt::Write;
 
 const PALETTE: [&str; 18] = [
@@ -63,6 +63,7 @@ fn label(unit: Unit, value: f64) -> String {
     match unit {
         Unit::Time => duration(value),
         Unit::Bytes => size(value as u64),
+        Unit::Instructions => instructions(value),
     }
 }
 

@@ -2,6 +2,7 @@
 //! time and space, AOT execute, pure execution beside native), built from a run's results
 //! and written as Markdown and as an offline HTML page with one bar chart per table.
 
+pub mod agreement;
 pub mod cli;
 mod html;
 mod markdown;
@@ -11,7 +12,7 @@ pub use html::html;
 pub use markdown::markdown;
 
 use crate::artifact::SizeTable;
-use results::{Benchmark, Estimate, Results, Verdict};
+use results::{Benchmark, Count, Estimate, Results, Verdict};
 use std::collections::BTreeMap;
 
 /// What the report knows besides the results: the runtimes of this build in table order,
@@ -165,6 +166,17 @@ pub struct Table {
 pub enum Unit {
     Time,
     Bytes,
+    Instructions,
+}
+
+/// A count of instructions, three significant digits: `812`, `4.21 k`, `1.37 M`, `2.05 G`.
+pub fn instructions(count: f64) -> String {
+    match count {
+        c if c >= 1e9 => format!("{} G", three_digits(c / 1e9)),
+        c if c >= 1e6 => format!("{} M", three_digits(c / 1e6)),
+        c if c >= 1e3 => format!("{} k", three_digits(c / 1e3)),
+        c => format!("{c:.0}"),
+    }
 }
 
 /// `value` nanoseconds with a unit that fits, ps to s, three significant digits.
@@ -434,6 +446,46 @@ impl Builder<'_> {
             .collect()
     }
 
+    /// `./suite count`'s instruction counts, a table per step, if the run has them.
+    fn counts(&self) -> Vec<Table> {
+        let counts = &self.results.counts;
+        ["execute", "instantiate"]
+            .into_iter()
+            .filter_map(|step| {
+                let ids: Vec<(&str, &str)> = counts.keys().filter_map(|id| id.strip_prefix(step)?.strip_prefix('/')?.split_once('/')).collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                let samples = ordered(&self.context.samples, ids.iter().map(|(sample, _)| sample.to_string()));
+                let runtimes = ordered(&self.context.runtimes, ids.iter().map(|(_, runtime)| runtime.to_string()));
+                let rows = samples
+                    .iter()
+                    .map(|sample| {
+                        let cells = runtimes
+                            .iter()
+                            .map(|runtime| match counts.get(&format!("{step}/{sample}/{runtime}")) {
+                                Some(Count { instructions: Some(n), .. }) => Cell::Figure { value: *n as f64, text: instructions(*n as f64) },
+                                Some(Count { error: Some(error), .. }) => Cell::Failed(error.clone()),
+                                Some(Count { skipped: Some(reason), .. }) => Cell::Missing(reason.clone()),
+                                _ => Cell::Missing("not counted in this run".into()),
+                            })
+                            .collect();
+                        (sample.clone(), cells)
+                    })
+                    .collect();
+                Some(Table {
+                    title: format!("Instruction counts: {step}"),
+                    about: format!("Instructions the CPU ran for one {step} (callgrind, `./suite count`; the same count run after run, unlike time): the runtime's work only, the suite's setup not counted. A count is not a time (a cache miss costs more than an add), but it does not move with a busy machine."),
+                    row_header: "sample".into(),
+                    columns: runtimes,
+                    rows,
+                    unit: Unit::Instructions,
+                    scatter: None,
+                })
+            })
+            .collect()
+    }
+
     /// Benchmarks outside the plan's steps (e.g. `overhead`), one row each.
     fn others(&self) -> Option<Table> {
         let rows: Vec<_> = self
@@ -499,6 +551,7 @@ pub fn tables(results: &Results, sizes: &SizeTable, context: &Context) -> Vec<Ta
     tables.push(builder.pure_execution());
     tables.extend(builder.wasi());
     tables.extend(builder.memory());
+    tables.extend(builder.counts());
     tables.extend(builder.others());
     tables.extend(reference_check(results));
     tables.extend(precision(results));
@@ -563,17 +616,21 @@ pub fn headline(results: &Results, sizes: &SizeTable, context: &Context) -> Opti
                 .filter(|r| r.wasm_bytes > 0)
                 .map(|r| r.artifact_bytes as f64 / r.wasm_bytes as f64)
                 .collect();
-            let figure = |value: Option<f64>, text: &dyn Fn(f64) -> String| match value {
+            // A missing figure says why: the runtime's reason for not doing the step, or
+            // that no sample of the kind has a result of it in this run.
+            let figure = |value: Option<f64>, step: &str, text: &dyn Fn(f64) -> String| match value {
                 Some(value) => Cell::Figure { value, text: text(value) },
-                None => Cell::Missing(format!("{runtime} has no such numbers in this run")),
+                None => Cell::Missing(context.skips.get(&(runtime.clone(), step.to_string())).cloned().unwrap_or_else(|| {
+                    format!("no {step} result of {runtime} for these samples in this run (see its skips)")
+                })),
             };
             let slowdown = geomean(&slowdowns);
             let cells = vec![
-                figure(slowdown, &|v| format!("×{v:.2} ({} samples)", slowdowns.len())),
-                figure(speed(false), &|v| format!("{:.2} MB/s", v / 1e6)),
-                figure(speed(true), &|v| format!("{:.2} MB/s", v / 1e6)),
-                figure(geomean(&instantiate), &|v| duration(v)),
-                figure(geomean(&ratios), &|v| format!("×{v:.1}")),
+                figure(slowdown, "execute", &|v| format!("×{v:.2} ({} samples)", slowdowns.len())),
+                figure(speed(false), "compile", &|v| format!("{:.2} MB/s", v / 1e6)),
+                figure(speed(true), "compile", &|v| format!("{:.2} MB/s", v / 1e6)),
+                figure(geomean(&instantiate), "instantiate", &|v| duration(v)),
+                figure(geomean(&ratios), "aot_compile", &|v| format!("×{v:.1}")),
             ];
             cells.iter().any(|c| c.value().is_some()).then(|| (runtime.clone(), cells))
         })
@@ -695,6 +752,7 @@ pub fn json(results: &Results, tables: &[Table], notes: &[String], context: &Con
         "failures": results.failures,
         "skips": results.skips,
         "memory": results.memory,
+        "counts": results.counts,
         "tables": tables,
         "notes": notes,
     })

@@ -6,7 +6,7 @@
 
 use crate::harness::run::{Event, FailKind, RunDir, RunInfo, outcomes};
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -68,8 +68,24 @@ pub struct Results {
     pub reference: BTreeMap<String, f64>,
     /// The memory bench's measurements, if the run has them (`memory.json`).
     pub memory: Vec<crate::memory::Record>,
+    /// Instruction counts by benchmark id, if `./suite count` ran for this run (`counts.json`).
+    pub counts: BTreeMap<String, Count>,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
+}
+
+/// One benchmark's instruction count (`./suite count`): the count per iteration, or why
+/// there is none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Count {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instructions: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 impl Results {
@@ -171,6 +187,13 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             Err(e) => results.notes.push(format!("the memory measurements: {e:#}")),
         }
     }
+    let counts = run.dir.join("counts.json");
+    if counts.exists() {
+        match read_json::<BTreeMap<String, Count>>(&counts) {
+            Ok(counts) => results.counts = counts,
+            Err(e) => results.notes.push(format!("the instruction counts: {e:#}")),
+        }
+    }
     let reference = run.dir.join("reference.json");
     if reference.exists() {
         match read_json::<ReferenceJson>(&reference) {
@@ -206,6 +229,8 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                 let benchmark = Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: Some(samples_ns.len()) };
                 results.benchmarks.insert(id.clone(), benchmark);
             }
+            // The memory bench's figures are in memory.json, not Criterion's files.
+            Event::Ok { .. } if id.starts_with("memory/") => {}
             Event::Ok { .. } => {
                 let Some(dir) = benchmark_dir(criterion_dir, &id) else { continue };
                 let since = started.get(id.as_str()).copied().unwrap_or(0.0);
