@@ -44,7 +44,7 @@ fn child(pair: &str) -> ! {
 
 /// One measurement in a fresh process, ended if it runs past `limit`.
 fn in_fresh_process(runtime: &str, sample: &str, limit: Duration) -> Result<Measured, String> {
-    let mut process = Command::new(std::env::current_exe().map_err(|e| e.to_string())?)
+    let mut process = wasm_runtime_bench::harness::supervise::dies_with_parent(&mut Command::new(std::env::current_exe().map_err(|e| e.to_string())?))
         .env(CHILD, format!("{runtime}\t{sample}"))
         .env("GLIBC_TUNABLES", wasm_runtime_bench::memory::MALLOC_TUNABLES)
         .stdout(Stdio::piped())

@@ -17,6 +17,19 @@ pub fn session() -> Option<String> {
     std::env::var(SESSION_VAR).ok().filter(|s| !s.is_empty())
 }
 
+/// Makes `command`'s child die with this process, however this one ends: a crashed or
+/// killed supervisor (or test) leaves no child spinning on a core of the machine.
+pub fn dies_with_parent(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: prctl is async-signal-safe, as a pre_exec hook must be.
+    unsafe {
+        command.pre_exec(|| match libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) {
+            -1 => Err(std::io::Error::last_os_error()),
+            _ => Ok(()),
+        })
+    }
+}
+
 /// Runs this executable as supervised children until its benchmarks are done; returns
 /// the exit code for the bench: 0 if every benchmark of the session reported a number
 /// or was skipped, 1 if any failed, crashed or timed out.
@@ -31,7 +44,7 @@ pub fn supervise(bench: &str, run: &RunDir) -> i32 {
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     loop {
-        let status = Command::new(&exe).args(&args).env(SESSION_VAR, &session).env("WRB_RUN_ID", &run.id).status();
+        let status = dies_with_parent(Command::new(&exe).args(&args).env(SESSION_VAR, &session).env("WRB_RUN_ID", &run.id)).status();
         let status = match status {
             Ok(status) => status,
             Err(e) => {

@@ -60,6 +60,7 @@ pub struct ChildOutcome {
 pub fn in_child(entry: &str, env: &[(&str, &str)], limit: Duration) -> ChildOutcome {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.args(["--exact", entry, "--nocapture", "--test-threads", "1"]);
+    wasm_runtime_bench::harness::supervise::dies_with_parent(&mut command);
     for (key, value) in env {
         command.env(key, value);
     }
