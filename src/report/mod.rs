@@ -235,8 +235,12 @@ impl Builder<'_> {
             return Cell::Missing(reason.clone());
         }
         let skip = self.context.skips.get(&(runtime.to_string(), step.to_string()));
+        let wasi = self.context.sample_info.iter().any(|i| i.name == sample && i.kind.starts_with("WASI command"));
         match skip.or_else(|| self.context.cannot_run.get(&(runtime.to_string(), sample.to_string()))) {
             Some(reason) => Cell::Missing(reason.clone()),
+            None if wasi && matches!(step, "jit" | "aot_compile" | "aot_verify" | "aot_execute") => {
+                Cell::Missing("a WASI command: its run from bytes to exit is in the WASI table".to_string())
+            }
             None => Cell::Missing("not run in this run".to_string()),
         }
     }
