@@ -208,6 +208,13 @@ mod wasi {
         let check = move |outcome: Result<WasiRan, StepError>, command: WasiCommand<'a>| -> Result<(), StepError> {
             run.check(step, &outcome?.output(), &command)
         };
+        // The compiled command, run once and checked, before its steps are timed.
+        let checked_module = move || -> Result<Box<dyn WasiModule>, StepError> {
+            let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
+            let command = sample.command();
+            check(within(limit(step), || run.run(step, &*module, &command)), command)?;
+            Ok(module)
+        };
         match step {
             Step::Wasi => {
                 let command = sample.command();
@@ -227,9 +234,7 @@ mod wasi {
                 }))
             }
             Step::WasiRun => {
-                let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
-                let command = sample.command();
-                check(within(limit(step), || run.run(step, &*module, &command)), command)?;
+                let module = checked_module()?;
                 Ok(Box::new(move |iters| {
                     time_each(
                         iters,
@@ -241,9 +246,7 @@ mod wasi {
                 }))
             }
             Step::Instantiate => {
-                let module: Box<dyn WasiModule> = within(compile_limit(), || run.compile())?;
-                let command = sample.command();
-                check(within(limit(step), || run.run(step, &*module, &command)), command)?;
+                let module = checked_module()?;
                 Ok(Box::new(move |iters| {
                     time_each(
                         iters,
