@@ -5,8 +5,7 @@
 
 use super::watchdog::{call_limit, compile_limit, within};
 use super::{Timer, limit, self_timed, time_calls, time_each};
-use crate::artifact::{Artifact, ArtifactStore, SizeRecord, Verified, record_size};
-use crate::runtime::Module;
+use crate::artifact::{Artifact, ArtifactStore, SizeRecord, record_size};
 use std::cell::Cell;
 use crate::runtime::Runtime;
 use crate::step::{Ran, Run, Step, StepError};
@@ -40,24 +39,23 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
             })
         }
         Step::Instantiate => {
-            let (module, artifact) = compiled(run, store)?;
+            let module = within(compile_limit(), || run.compile())?;
             within(call_limit(), || run.check_module(step, &*module))?;
             Box::new(move |iters| {
-                let _loaded_from = &artifact;
                 time_each(iters, limit(step), || Ok(()), |()| module.instantiate(black_box(&sample.export)), |instance| {
                     instance.map(drop).map_err(|e| run.fail(step, e))
                 })
             })
         }
         Step::Execute => {
-            let (module, artifact) = compiled(run, store)?;
+            let module = within(compile_limit(), || run.compile())?;
             let mut instance = within(call_limit(), || run.instantiate(&*module))?;
             let start = Instant::now();
             let first = within(call_limit(), || run.call(&mut *instance))?;
             let per_call = start.elapsed();
             run.check(step, first)?;
             Box::new(move |iters| {
-                let _kept = (&module, &artifact);
+                let _kept = &module;
                 time_calls(&run, &mut *instance, iters, per_call)
             })
         }
@@ -142,21 +140,6 @@ pub fn fresh_engine(runtime: &dyn Runtime) -> anyhow::Result<Box<dyn Runtime>> {
         drop(fresh.compile(&warm_up).context("warming up a fresh engine")?);
     }
     Ok(fresh)
-}
-
-/// The module `instantiate` and `execute` start from: compiled, or, on runtimes whose
-/// compile of the large module takes tens of seconds (`Runtime::slow_compile`: Wasmer LLVM,
-/// lucetc), loaded from the artifact `aot_compile` stored, when it passes the check: the
-/// same machine code, without compiling it once more. The checked copy is kept with it.
-fn compiled(run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, Option<Verified>), StepError> {
-    if run.runtime.slow_compile() && run.runtime.unsupported(Step::AotExecute).is_none() {
-        if let Ok(verified) = store.verify(run.runtime, run.sample) {
-            if let Ok(module) = verified.load(run.runtime) {
-                return Ok((module, Some(verified)));
-            }
-        }
-    }
-    Ok((within(compile_limit(), || run.compile())?, None))
 }
 
 /// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is
