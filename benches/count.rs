@@ -5,8 +5,11 @@
 //! process of its own under `valgrind --tool=callgrind --toggle-collect=wrb_counted
 //! --smc-check=all` (JIT code needs the self-modifying-code checks), which counts only what
 //! runs inside `wrb_counted`: the runtime's call (or instantiation), nothing of the setup.
-//! A runtime with AOT artifacts loads one compiled outside Valgrind (a compile under it is
-//! tens of times slower); the others compile inside. Counts go to the run's `counts.json`
+//! A runtime with AOT artifacts loads one compiled beforehand in a child under `valgrind
+//! --tool=none` (no counting, a few times faster than callgrind): under Valgrind the CPU
+//! reports other features, and runtimes such as Wasmtime key and check their artifacts by
+//! them, so an artifact compiled outside Valgrind is not one the counted child may load.
+//! The others compile inside the counted child, outside the counted function. Counts go to the run's `counts.json`
 //! (instructions per iteration, `COUNTED` iterations), which the summary shows.
 
 use std::hint::black_box;
@@ -37,6 +40,9 @@ fn count_one(spec: &str) -> anyhow::Result<()> {
     let sample = load_samples()?.into_iter().find(|s| s.name == sample).ok_or_else(|| anyhow::anyhow!("no sample {sample}"))?;
     let run = Run::new(&*runtime, &sample);
     let store = ArtifactStore::new(store);
+    if step == "aot_compile" {
+        return run.aot_compile(&store).map(drop).map_err(|e| anyhow::anyhow!("{e}"));
+    }
     let module = if runtime.unsupported(Step::AotExecute).is_none() {
         run.aot_verify(&store).map_err(|e| anyhow::anyhow!("{e}"))?.load(&*runtime)?
     } else {
@@ -97,27 +103,31 @@ fn main() {
                 .unsupported(Step::Execute)
                 .or_else(|| runtime.cannot_run(&sample.name, &sample.proposals))
                 .or_else(|| sample.skip(Step::Execute))
-                .or_else(|| runtime.self_timed().map(|_| format!("{} runs in node, outside Valgrind's view", runtime.name())));
-            let ids: Vec<(&str, String)> = ["instantiate", "execute"]
+                .or_else(|| runtime.uncountable());
+            let ids: Vec<(&str, String, Option<String>)> = [("instantiate", Step::Instantiate), ("execute", Step::Execute)]
                 .into_iter()
-                .map(|step| (step, format!("{step}/{}/{}", sample.name, runtime.name())))
-                .filter(|(_, id)| selection.selects(id))
+                .map(|(name, step)| (name, format!("{name}/{}/{}", sample.name, runtime.name()), runtime.unsupported(step).or_else(|| sample.skip(step))))
+                .filter(|(_, id, _)| selection.selects(id))
                 .collect();
             if ids.is_empty() {
                 continue;
             }
-            // Compiled outside Valgrind, once for both steps, where the runtime can store its code.
+            // Compiled once for both steps, uncounted, where the runtime can store its code.
             let compiled = match &skip {
                 Some(reason) => Err(serde_json::json!({ "skipped": reason })),
                 None if runtime.unsupported(Step::AotCompile).is_none() => {
-                    Run::new(&*runtime, sample).aot_compile(&store).map(drop).map_err(|e| serde_json::json!({ "error": e.to_string() }))
+                    match in_valgrind(&["--tool=none"], "aot_compile", sample, &*runtime, &store) {
+                        Ok(_) => Ok(()),
+                        Err(error) => Err(serde_json::json!({ "error": error })),
+                    }
                 }
                 None => Ok(()),
             };
-            for (step, id) in ids {
-                let entry = match &compiled {
-                    Err(entry) => entry.clone(),
-                    Ok(()) => count_in_valgrind(step, sample, &*runtime, &store, scratch.path()),
+            for (step, id, step_skip) in ids {
+                let entry = match (&compiled, step_skip) {
+                    (Err(entry), _) => entry.clone(),
+                    (Ok(()), Some(reason)) => serde_json::json!({ "skipped": reason }),
+                    (Ok(()), None) => count_in_valgrind(step, sample, &*runtime, &store, scratch.path()),
                 };
                 eprintln!("count {id}: {entry}");
                 counts.insert(id, entry);
@@ -130,23 +140,31 @@ fn main() {
     eprintln!("count: wrote {}", file.display());
 }
 
-/// Runs `step` of `sample` on `runtime` in a child under callgrind: its count per
+/// Counts `step` of `sample` on `runtime` in a child under callgrind: its count per
 /// iteration, or the error.
 fn count_in_valgrind(step: &str, sample: &Sample, runtime: &dyn Runtime, store: &ArtifactStore, scratch: &Path) -> serde_json::Value {
     let out = scratch.join(format!("{step}_{}_{}.callgrind", sample.name, runtime.name()));
+    let tool = ["--tool=callgrind".to_string(), "--toggle-collect=wrb_counted".to_string(), format!("--callgrind-out-file={}", out.display())];
+    match in_valgrind(&tool, step, sample, runtime, store).map(|()| read_count(&out)) {
+        Ok(Some(count)) => serde_json::json!({ "instructions": count / COUNTED, "iterations": COUNTED }),
+        Ok(None) => serde_json::json!({ "error": format!("callgrind wrote no count to {}", out.display()) }),
+        Err(error) => serde_json::json!({ "error": error }),
+    }
+}
+
+/// Runs `step` of `sample` on `runtime` in a child of this executable under Valgrind with `tool` options.
+fn in_valgrind(tool: &[impl AsRef<std::ffi::OsStr>], step: &str, sample: &Sample, runtime: &dyn Runtime, store: &ArtifactStore) -> Result<(), String> {
     let output = Command::new("valgrind")
-        .args(["--tool=callgrind", "--toggle-collect=wrb_counted", "--smc-check=all", "--error-exitcode=0"])
-        .arg(format!("--callgrind-out-file={}", out.display()))
+        .args(tool)
+        .args(["--smc-check=all", "--error-exitcode=0"])
         .arg(std::env::current_exe().expect("this executable"))
         .env("WRB_COUNT_ONE", format!("{step}\t{}\t{}\t{}", sample.name, runtime.name(), store.dir().display()))
-        .output();
-    match (output, read_count(&out)) {
-        (Ok(o), Some(count)) if o.status.success() => serde_json::json!({ "instructions": count / COUNTED, "iterations": COUNTED }),
-        (Ok(o), _) => {
-            let stderr = String::from_utf8_lossy(&o.stderr);
-            let error = stderr.lines().find_map(|l| l.strip_prefix("WRB-COUNT-ERROR: ")).map(str::to_string);
-            serde_json::json!({ "error": error.unwrap_or_else(|| format!("under Valgrind ({}): {}", o.status, stderr.lines().rev().find(|l| !l.is_empty()).unwrap_or(""))) })
-        }
-        (Err(e), _) => serde_json::json!({ "error": format!("starting valgrind: {e} (./suite setup installs it)") }),
+        .output()
+        .map_err(|e| format!("starting valgrind: {e} (./suite setup installs it)"))?;
+    if output.status.success() {
+        return Ok(());
     }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let error = stderr.lines().find_map(|l| l.strip_prefix("WRB-COUNT-ERROR: ")).map(str::to_string);
+    Err(error.unwrap_or_else(|| format!("{step} under Valgrind ({}): {}", output.status, stderr.lines().rev().find(|l| !l.is_empty()).unwrap_or(""))))
 }

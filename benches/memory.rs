@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wasm_runtime_bench::artifact::ArtifactStore;
 use wasm_runtime_bench::harness::run::{Event, FailKind, RunDir, now};
-use wasm_runtime_bench::harness::{LARGE_MODULE_BYTES, Mode, Selection, watchdog};
+use wasm_runtime_bench::harness::{LARGE_MODULE_BYTES, Mode, Selection, supervise, watchdog};
 use wasm_runtime_bench::memory::{CountingAllocator, Measured, Record, measure};
 use wasm_runtime_bench::runtimes::{runtime, runtimes};
 use wasm_runtime_bench::sample::{Sample, load_samples};
@@ -44,7 +44,8 @@ fn child(pair: &str) -> ! {
 
 /// One measurement in a fresh process, ended if it runs past `limit`.
 fn in_fresh_process(runtime: &str, sample: &str, limit: Duration) -> Result<Measured, String> {
-    let mut process = wasm_runtime_bench::harness::supervise::dies_with_parent(&mut Command::new(std::env::current_exe().map_err(|e| e.to_string())?))
+    let mut command = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
+    let mut process = supervise::fixed_layout(supervise::dies_with_parent(&mut command))
         .env(CHILD, format!("{runtime}\t{sample}"))
         .env("GLIBC_TUNABLES", wasm_runtime_bench::memory::MALLOC_TUNABLES)
         .stdout(Stdio::piped())
@@ -68,7 +69,7 @@ fn in_fresh_process(runtime: &str, sample: &str, limit: Duration) -> Result<Meas
             return Err(error.to_string());
         }
     }
-    Err(format!("the measuring process ended with {}", wasm_runtime_bench::harness::supervise::describe(output.status)))
+    Err(format!("the measuring process ended with {}", supervise::describe(output.status)))
 }
 
 fn main() {

@@ -75,6 +75,11 @@ pub trait Runtime {
         None
     }
 
+    /// Why this runtime cannot run under Valgrind (`./suite count`), or `None` if it can.
+    fn uncountable(&self) -> Option<String> {
+        self.self_timed().map(|_| format!("{} runs in node, outside Valgrind's view", self.name()))
+    }
+
     /// A runtime that times its own steps in another process (V8 in Node.js).
     fn self_timed(&self) -> Option<&dyn SelfTimed> {
         None

@@ -30,6 +30,31 @@ pub fn dies_with_parent(command: &mut Command) -> &mut Command {
     }
 }
 
+/// Set to 1 to let bench processes keep the kernel's address-space randomization.
+pub const RANDOM_LAYOUT_VAR: &str = "WRB_RANDOM_LAYOUT";
+
+/// Starts `command`'s child with address-space randomization off (as `setarch -R` does),
+/// unless `WRB_RANDOM_LAYOUT=1`. Where JIT code, linear memory and the heap land decides
+/// cache and branch-predictor aliasing: with randomization, the same benchmark moved by up
+/// to 20% from one process to the next with tight intervals inside each; without it, the
+/// same run lays out the same way every time, so two runs agree.
+pub fn fixed_layout(command: &mut Command) -> &mut Command {
+    use std::os::unix::process::CommandExt;
+    if std::env::var(RANDOM_LAYOUT_VAR).is_ok_and(|v| v == "1") {
+        return command;
+    }
+    // SAFETY: personality is a plain system call, async-signal-safe.
+    unsafe {
+        command.pre_exec(|| {
+            let current = libc::personality(0xffff_ffff);
+            match current != -1 && libc::personality((current | libc::ADDR_NO_RANDOMIZE) as libc::c_ulong) != -1 {
+                true => Ok(()),
+                false => Err(std::io::Error::last_os_error()),
+            }
+        })
+    }
+}
+
 /// Runs this executable as supervised children until its benchmarks are done; returns
 /// the exit code for the bench: 0 if every benchmark of the session reported a number
 /// or was skipped, 1 if any failed, crashed or timed out.
@@ -44,7 +69,7 @@ pub fn supervise(bench: &str, run: &RunDir) -> i32 {
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     loop {
-        let status = dies_with_parent(Command::new(&exe).args(&args).env(SESSION_VAR, &session).env("WRB_RUN_ID", &run.id)).status();
+        let status = fixed_layout(dies_with_parent(Command::new(&exe).args(&args).env(SESSION_VAR, &session).env("WRB_RUN_ID", &run.id))).status();
         let status = match status {
             Ok(status) => status,
             Err(e) => {
@@ -119,4 +144,23 @@ fn summarize(bench: &str, run: &RunDir, session: &str) -> i32 {
         eprintln!("  {failure}");
     }
     1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The personality a child of `command` runs with (`/proc/self/personality`, hex).
+    fn child_personality(command: &mut Command) -> u32 {
+        let output = command.arg("/proc/self/personality").output().expect("cat runs");
+        u32::from_str_radix(String::from_utf8_lossy(&output.stdout).trim(), 16).expect("a hex personality")
+    }
+
+    #[test]
+    fn bench_children_run_without_address_randomization() {
+        let no_randomize = libc::ADDR_NO_RANDOMIZE as u32;
+        assert_ne!(child_personality(fixed_layout(&mut Command::new("cat"))) & no_randomize, 0);
+        // Not inherited from the test's own process: a plain child still has it on.
+        assert_eq!(child_personality(&mut Command::new("cat")) & no_randomize, 0);
+    }
 }

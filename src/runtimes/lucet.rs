@@ -166,6 +166,10 @@ impl Runtime for Lucet {
         api().map_or_else(|reason| reason.to_string(), |api| api.version.clone())
     }
 
+    fn uncountable(&self) -> Option<String> {
+        Some("its region reserves 16 instance slots of 8 GiB of address space (lucet/src/lib.rs), more than Valgrind gives the program it runs (`creating region failed`)".to_string())
+    }
+
     fn unsupported(&self, _step: Step) -> Option<String> {
         api().err().map(str::to_string)
     }
