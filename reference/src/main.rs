@@ -5,12 +5,13 @@
 //! an error of the suite's harness, adapters or build (a feature that changes a runtime)
 //! shows as a disagreement.
 //!
-//!   cargo run --release -p wrb-reference -- [--quick | --budget SECS] [--out FILE] [--only TEXT] [--samples A,B]
+//!   cargo run --release -p wrb-reference -- [--quick | --budget SECS] [--out FILE] [--only TEXT] [--samples A,B] [--ids FILE]
 //!
 //! Each measurement is the median of repeated timings (per iteration for compile and
 //! instantiate; of batches of calls of at least a millisecond for a call), taken for
 //! about 2 s (`--quick`: 0.3 s; `--budget`: as given). `--only` keeps the ids that contain
-//! the text, `--samples` the samples named. Lucet is left out: the suite reaches it through
+//! the text, `--samples` the samples named, `--ids` the ids listed in the file, one a line
+//! (the runner lists those its run measured). Lucet is left out: the suite reaches it through
 //! its own C library, which is Lucet's API here; so are V8 and Fizzy (the suite's V8 is
 //! measured inside node by the harness, which is the reference itself).
 
@@ -481,6 +482,7 @@ fn samples(manifest: &Path) -> Result<Vec<Sample>> {
 fn main() -> Result<()> {
     let mut args = std::env::args().skip(1);
     let (mut budget, mut out, mut only, mut names) = (2.0, None, None, None::<Vec<String>>);
+    let mut wanted = None::<std::collections::BTreeSet<String>>;
     let quick = std::env::args().any(|a| a == "--quick");
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -489,7 +491,12 @@ fn main() -> Result<()> {
             "--out" => out = Some(PathBuf::from(args.next().context("--out FILE")?)),
             "--only" => only = Some(args.next().context("--only TEXT")?),
             "--samples" => names = Some(args.next().context("--samples A,B")?.split(',').map(str::to_string).collect()),
-            other => bail!("unknown argument `{other}`; takes --quick, --budget SECS, --out FILE, --only TEXT, --samples A,B"),
+            "--ids" => {
+                let file = PathBuf::from(args.next().context("--ids FILE")?);
+                let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                wanted = Some(text.lines().map(str::to_string).collect());
+            }
+            other => bail!("unknown argument `{other}`; takes --quick, --budget SECS, --out FILE, --only TEXT, --samples A,B, --ids FILE"),
         }
     }
     let plan = Plan { budget: Duration::from_secs_f64(budget) };
@@ -498,7 +505,8 @@ fn main() -> Result<()> {
     for sample in samples(&manifest)?.into_iter().filter(|s| names.as_ref().is_none_or(|n| n.contains(&s.name))) {
         for (runtime, measure) in RUNTIMES {
             let ids = ["compile", "instantiate", "execute"].map(|step| format!("{step}/{}/{runtime}", sample.name));
-            if only.as_ref().is_some_and(|only| !ids.iter().any(|id| id.contains(only.as_str()))) {
+            let unwanted = wanted.as_ref().is_some_and(|wanted| !ids.iter().any(|id| wanted.contains(id)));
+            if unwanted || only.as_ref().is_some_and(|only| !ids.iter().any(|id| id.contains(only.as_str()))) {
                 continue;
             }
             // A runtime that cannot run a sample (a proposal it lacks, a known bug) is not measured.

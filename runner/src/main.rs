@@ -8,7 +8,8 @@
 //! them); runs every bench executable in turn with ARGS, their output in the run's
 //! `bench.log` (with `--verbose`, on the terminal), showing one progress line for the whole
 //! run (a bar on a terminal, a plain line every 30 s otherwise, or every
-//! `$WRB_PROGRESS_SECS`); then writes the summary and
+//! `$WRB_PROGRESS_SECS`); then runs the reference on the benchmarks that gave a number
+//! (`--ids`), writes the summary and
 //! ends with a recap: wall time, counts, failures, the widest intervals, where the results are.
 
 use anyhow::{Context, Result, bail};
@@ -149,7 +150,20 @@ fn main() -> Result<()> {
     // The independent reference, on the machine the benches just left quiet.
     if let Some((exe, reference_args)) = options.reference.split_first() {
         eprintln!("wrb: the reference: each runtime's own API, for the summary's reference check");
-        let status = Command::new(exe).args(reference_args).arg("--out").arg(run_dir.join("reference.json")).stdout(Stdio::null()).stderr(log.try_clone()?).status();
+        // Only where the run has numbers to set beside it (a filtered run needs little or none).
+        let progress = Progress::of(&read_events(&events_file), &plan);
+        let measured: Vec<&str> = progress.done.iter().filter(|id| !progress.failed.contains_key(*id)).map(String::as_str).collect();
+        let ids = run_dir.join("measured-ids.txt");
+        std::fs::write(&ids, measured.join("\n"))?;
+        let status = Command::new(exe)
+            .args(reference_args)
+            .arg("--ids")
+            .arg(&ids)
+            .arg("--out")
+            .arg(run_dir.join("reference.json"))
+            .stdout(Stdio::null())
+            .stderr(log.try_clone()?)
+            .status();
         if !status.is_ok_and(|s| s.success()) {
             eprintln!("wrb: the reference failed (see {}); the summary has no reference check", log_file.display());
         }

@@ -114,3 +114,18 @@ fn verbose_shows_criterions_own_output() {
     assert!(output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("Benchmarking execute/add-one/alpha (Criterion's own output)"));
 }
+
+#[test]
+fn the_reference_measures_only_what_the_run_gave_a_number() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in reference: keeps the ids it was asked for.
+    let reference = dir.path().join("reference");
+    let asked = dir.path().join("asked");
+    let script = format!("#!/usr/bin/env bash\nwhile [ $# -gt 0 ]; do [ \"$1\" = --ids ] && cp \"$2\" {}; shift; done\n", asked.display());
+    std::fs::write(&reference, script).unwrap();
+    Command::new("chmod").arg("+x").arg(&reference).status().unwrap();
+    let (output, _) = run(dir.path(), Some("execute/fib/beta"), &["--reference", reference.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let asked = std::fs::read_to_string(asked).expect("the reference got --ids");
+    assert_eq!(asked.lines().collect::<Vec<_>>(), ["compile/add-one/alpha", "compile/fib/beta", "execute/add-one/alpha", "jit/fib/beta"]);
+}
