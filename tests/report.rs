@@ -278,3 +278,17 @@ fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() 
     // Both got 10% slower: the slowdown against native did not move.
     assert!(text.contains("slowdowns against native (pure execution): 1 of 1 within 5% (100.0%)"), "{text}");
 }
+
+#[test]
+fn a_wasi_command_in_the_plans_tables_says_where_its_runs_are() {
+    let run = RunDir { id: "fixture-wasi".into(), dir: criterion().join("runs/fixture-wasi") };
+    let results = collect(&run, &criterion(), None).unwrap();
+    let mut context = context();
+    context.sample_info.push(report::SampleInfo { name: "wordfreq".into(), kind: "WASI command".into(), ..Default::default() });
+    let sizes = read_sizes(&fixtures().join("aot-sizes.json")).unwrap();
+    let tables = report::tables(&results, &sizes, &context);
+    let execute = table(&tables, "Pure execution beside native");
+    assert!(cell(execute, "wordfreq", "native (direct)").starts_with("N/A"));
+    assert!(execute.footnotes().iter().any(|f| f.contains("its native run is `native` in the WASI table")), "{:?}", execute.footnotes());
+    assert!(table(&tables, "JIT").footnotes().iter().any(|f| f.contains("its run from bytes to exit is in the WASI table")));
+}

@@ -241,6 +241,7 @@ impl Builder<'_> {
             None if wasi && matches!(step, "jit" | "aot_compile" | "aot_verify" | "aot_execute") => {
                 Cell::Missing("a WASI command: its run from bytes to exit is in the WASI table".to_string())
             }
+            None if wasi && step == "native" => Cell::Missing("a WASI command: its native run is `native` in the WASI table (run only)".to_string()),
             None => Cell::Missing("not run in this run".to_string()),
         }
     }
