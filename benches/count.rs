@@ -9,8 +9,9 @@
 //! --tool=none` (no counting, a few times faster than callgrind): under Valgrind the CPU
 //! reports other features, and runtimes such as Wasmtime key and check their artifacts by
 //! them, so an artifact compiled outside Valgrind is not one the counted child may load.
-//! The others compile inside the counted child, outside the counted function. Counts go to the run's `counts.json`
-//! (instructions per iteration, `COUNTED` iterations), which the summary shows.
+//! The others compile inside the counted child, outside the counted function. Counts go to
+//! the run's `counts.json` (instructions per iteration, `COUNTED` iterations), which the
+//! summary shows.
 
 use std::hint::black_box;
 use std::process::Command;
@@ -116,10 +117,7 @@ fn main() {
             let compiled = match &skip {
                 Some(reason) => Err(serde_json::json!({ "skipped": reason })),
                 None if runtime.unsupported(Step::AotCompile).is_none() => {
-                    match in_valgrind(&["--tool=none"], "aot_compile", sample, &*runtime, &store) {
-                        Ok(_) => Ok(()),
-                        Err(error) => Err(serde_json::json!({ "error": error })),
-                    }
+                    in_valgrind(&["--tool=none"], "aot_compile", sample, &*runtime, &store).map_err(|error| serde_json::json!({ "error": error }))
                 }
                 None => Ok(()),
             };

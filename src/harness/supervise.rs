@@ -36,8 +36,8 @@ pub const RANDOM_LAYOUT_VAR: &str = "WRB_RANDOM_LAYOUT";
 /// Starts `command`'s child with address-space randomization off (as `setarch -R` does),
 /// unless `WRB_RANDOM_LAYOUT=1`. Where JIT code, linear memory and the heap land decides
 /// cache and branch-predictor aliasing: with randomization, the same benchmark moved by up
-/// to 20% from one process to the next with tight intervals inside each; without it, the
-/// same run lays out the same way every time, so two runs agree.
+/// to 20% from one process to the next with tight intervals inside each; without it, one
+/// layout is measured every time (README, "Stability": it does not make all runs agree).
 pub fn fixed_layout(command: &mut Command) -> &mut Command {
     use std::os::unix::process::CommandExt;
     if std::env::var(RANDOM_LAYOUT_VAR).is_ok_and(|v| v == "1") {
