@@ -34,7 +34,8 @@ pub trait Runtime {
         (!missing.is_empty()).then(|| format!("the module needs {}, which {} lacks", missing.join(" and "), self.name()))
     }
 
-    /// Compiling takes long enough that benches which compile sample flatly and fewer times.
+    /// Compiling a large module takes tens of seconds: the run's plan expects long compiles,
+    /// and the execute step loads the module from its stored artifact instead of compiling it.
     fn slow_compile(&self) -> bool {
         false
     }

@@ -292,3 +292,14 @@ fn a_wasi_command_in_the_plans_tables_says_where_its_runs_are() {
     assert!(execute.footnotes().iter().any(|f| f.contains("its native run is `native` in the WASI table")), "{:?}", execute.footnotes());
     assert!(table(&tables, "JIT").footnotes().iter().any(|f| f.contains("its run from bytes to exit is in the WASI table")));
 }
+
+#[test]
+fn the_precision_table_says_which_benchmarks_were_measured_twice() {
+    let (tables, _) = tables(None);
+    let about = &table(&tables, "Precision").about;
+    assert!(
+        about.contains("1 benchmark(s) were measured twice: their first interval was wider than 2%")
+            && about.contains("(1 the second); 1 of them are now within 2%"),
+        "{about}"
+    );
+}

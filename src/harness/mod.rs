@@ -6,6 +6,7 @@
 //! the others go on; a crash or a runaway guest loses one benchmark (`supervise`,
 //! `watchdog`); everything is recorded in the run's record (`run`).
 
+pub mod again;
 pub mod run;
 pub mod steps;
 pub mod supervise;
@@ -108,11 +109,16 @@ pub struct Selection {
     pub mode: Mode,
     /// Criterion's `--quick`.
     pub quick: bool,
+    /// The baseline Criterion saves each measurement to (`again::saved_baseline`).
+    pub saves: Option<String>,
+    /// Criterion measures (rather than loads a baseline's samples, `--load-baseline`).
+    pub measures: bool,
 }
 
 impl Selection {
     pub fn from_args(args: &[String]) -> Selection {
         let (mut pattern, mut exact, mut mode, mut quick) = (None, false, Mode::Benchmark, false);
+        let (saves, measures) = (again::saved_baseline(args), !args.iter().any(|a| a == "--load-baseline" || a.starts_with("--load-baseline=")));
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             if let Some(option) = arg.strip_prefix("--") {
@@ -137,7 +143,7 @@ impl Selection {
             Some(p) if exact => Filter::Exact(p),
             Some(p) => regex::Regex::new(&p).map_or(Filter::All, Filter::Regex),
         };
-        Selection { filter, mode, quick }
+        Selection { filter, mode, quick, saves, measures }
     }
 
     pub fn selects(&self, id: &str) -> bool {
@@ -223,6 +229,13 @@ impl Sampling {
         }
     }
 
+    /// Sets a Criterion group to sample this way.
+    fn configure(&self, benchmarks: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+        if let Sampling::Criterion { mode, samples, warm_up, measurement } = *self {
+            benchmarks.sampling_mode(mode).sample_size(samples).warm_up_time(warm_up).measurement_time(measurement);
+        }
+    }
+
     /// What a benchmark is expected to take, before any run has shown it.
     pub fn expected_secs(slow: bool) -> f64 {
         if slow { 30.0 } else { 2.0 }
@@ -277,11 +290,14 @@ impl Suite {
         S: BenchSample,
         P: for<'a> Fn(&'a T, &'a S) -> Result<Timer<'a>, StepError>,
     {
+        // Measured again at the end, minutes later (`again`).
+        let mut imprecise = Vec::new();
         for sample in samples {
-            let mut benchmarks = self.criterion.benchmark_group(format!("{group}/{}", sample.name()));
+            let group_id = format!("{group}/{}", sample.name());
+            let mut benchmarks = self.criterion.benchmark_group(&group_id);
             for item in items {
                 let item_id = id(item);
-                let full_id = format!("{group}/{}/{item_id}", sample.name());
+                let full_id = format!("{group_id}/{item_id}");
                 if !self.selection.selects(&full_id) || self.done.contains(&full_id) {
                     continue;
                 }
@@ -295,22 +311,14 @@ impl Suite {
                     benchmarks.bench_function(&item_id, |_| {});
                     continue;
                 }
-                let run = self.run.clone();
-                let record = move |event: Event| {
-                    if let Err(e) = run.record(&event) {
-                        eprintln!("wrb: cannot record {event:?}: {e:#}");
-                    }
-                };
+                let record = recorder(&self.run);
                 let started = now();
                 record(Event::Start { id: full_id.clone(), session: self.session.clone(), pid: std::process::id(), t: started });
-                let who = format!("sample `{}` on runtime `{item_id}` failed at step {group}", sample.name());
-                watchdog::set_current(Some(watchdog::Current {
-                    id: full_id.clone(),
-                    who,
-                    run: self.run.clone(),
-                    session: self.session.clone(),
-                }));
+                watch(&self.run, &self.session, &full_id, sample.name(), &item_id, group);
                 let (mode, quick) = (self.selection.mode, self.selection.quick);
+                // Measured again if imprecise (`again`): Criterion's files of it as they were before.
+                let kept = (mode == Mode::Benchmark && !quick && self.selection.measures).then(|| again::Kept::new(&full_id, self.selection.saves.as_deref())).flatten();
+                let baseline_before = kept.as_ref().and_then(again::Kept::baseline);
                 let mut measured = None;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
                     let mut timer = {
@@ -322,7 +330,7 @@ impl Suite {
                         benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                             b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                         });
-                        return;
+                        return None;
                     }
                     // One timed iteration sets how the benchmark samples.
                     let one = timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e)));
@@ -334,34 +342,129 @@ impl Suite {
                             }
                             eprintln!("{full_id}: {} run(s) of {:.2} s each, measured by the suite (too long for Criterion's 10 samples)", runs, one.as_secs_f64());
                             measured = Some(times);
+                            None
                         }
-                        Sampling::Criterion { mode, samples, warm_up, measurement } => {
-                            benchmarks.sampling_mode(mode).sample_size(samples).warm_up_time(warm_up).measurement_time(measurement);
+                        sampling => {
+                            sampling.configure(&mut benchmarks);
                             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                             });
+                            let first = kept.as_ref().and_then(again::Kept::half_width).filter(|w| *w > again::PRECISE)?;
+                            Some((timer, sampling, first))
                         }
                     }
                 }));
                 watchdog::set_current(None);
                 let session = self.session.clone();
                 match outcome {
-                    Ok(()) => match measured {
-                        Some(samples_ns) => record(Event::Measured { id: full_id, session, t: now(), secs: now() - started, samples_ns }),
-                        None => record(Event::Ok { id: full_id, session, t: now(), secs: now() - started }),
-                    },
-                    Err(payload) => {
-                        let error = match payload.downcast::<StepError>() {
-                            Ok(e) => e.to_string(),
-                            Err(other) => format!("panicked: {}", panic_text(&*other)),
-                        };
-                        eprintln!("FAILED {full_id}: {error}");
-                        self.failures += 1;
-                        record(Event::Fail { id: full_id, session, t: now(), kind: FailKind::Failed, error });
+                    Ok(later) => {
+                        match measured {
+                            Some(samples_ns) => record(Event::Measured { id: full_id.clone(), session, t: now(), secs: now() - started, samples_ns }),
+                            None => record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started }),
+                        }
+                        if let (Some((timer, sampling, first)), Some(kept)) = (later, kept) {
+                            imprecise.push(Imprecise { group_id: group_id.clone(), sample: sample.name().to_string(), item_id, full_id, timer, sampling, first, kept, baseline_before });
+                        }
                     }
+                    Err(payload) => fail(&self.run, &self.session, &mut self.failures, full_id, payload),
                 }
             }
             benchmarks.finish();
+        }
+        for imprecise in imprecise {
+            self.measure_again(group, imprecise);
+        }
+    }
+
+    /// Measures an imprecise benchmark once more, keeps the tighter of its two measurements
+    /// (see `again`) and records both.
+    fn measure_again(&mut self, step: &str, imprecise: Imprecise<'_>) {
+        let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, kept, baseline_before } = imprecise;
+        let record = recorder(&self.run);
+        let first_median_ns = kept.median();
+        let after_first = again::Snapshot::take(&kept.dir);
+        if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
+            eprintln!("wrb: cannot put back the saved baseline of {full_id}: {e}");
+        }
+        eprintln!("{full_id}: measured again: its interval was ±{:.1}% of the median", first * 100.0);
+        let started = now();
+        watch(&self.run, &self.session, &full_id, &sample, &item_id, step);
+        // A Criterion of its own: one Criterion takes each benchmark id once.
+        let mut criterion = Criterion::default().nresamples(RESAMPLES).configure_from_args();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut benchmarks = criterion.benchmark_group(&group_id);
+            sampling.configure(&mut benchmarks);
+            benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
+                b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
+            });
+            benchmarks.finish();
+        }));
+        watchdog::set_current(None);
+        if let Err(payload) = outcome {
+            return fail(&self.run, &self.session, &mut self.failures, full_id, payload);
+        }
+        let second = kept.half_width();
+        let kept_second = second.is_some_and(|second| second <= first);
+        let second_median_ns = kept.median();
+        if !kept_second && let Err(e) = after_first.restore() {
+            eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
+        }
+        record(Event::Again {
+            id: full_id,
+            session: self.session.clone(),
+            t: now(),
+            secs: now() - started,
+            first_half_width: first,
+            second_half_width: second,
+            first_median_ns,
+            second_median_ns,
+            kept_second,
+        });
+    }
+
+}
+
+/// The watchdog names this benchmark if it has to end the process.
+fn watch(run: &RunDir, session: &str, id: &str, sample: &str, runtime: &str, step: &str) {
+    watchdog::set_current(Some(watchdog::Current {
+        id: id.to_string(),
+        who: format!("sample `{sample}` on runtime `{runtime}` failed at step {step}"),
+        run: run.clone(),
+        session: session.to_string(),
+    }));
+}
+
+/// Records the failure of benchmark `id` from what its panic carried.
+fn fail(run: &RunDir, session: &str, failures: &mut usize, id: String, payload: Box<dyn std::any::Any + Send>) {
+    let error = match payload.downcast::<StepError>() {
+        Ok(e) => e.to_string(),
+        Err(other) => format!("panicked: {}", panic_text(&*other)),
+    };
+    eprintln!("FAILED {id}: {error}");
+    *failures += 1;
+    recorder(run)(Event::Fail { id, session: session.to_string(), t: now(), kind: FailKind::Failed, error });
+}
+
+/// A benchmark whose first measurement was imprecise, kept ready to be measured again.
+struct Imprecise<'a> {
+    group_id: String,
+    sample: String,
+    item_id: String,
+    full_id: String,
+    timer: Timer<'a>,
+    sampling: Sampling,
+    /// The first measurement's half-width, as a share of its median.
+    first: f64,
+    kept: again::Kept,
+    baseline_before: Option<again::Snapshot>,
+}
+
+/// Records an event in the run, saying so if it cannot.
+fn recorder(run: &RunDir) -> impl Fn(Event) + use<> {
+    let run = run.clone();
+    move |event: Event| {
+        if let Err(e) = run.record(&event) {
+            eprintln!("wrb: cannot record {event:?}: {e:#}");
         }
     }
 }

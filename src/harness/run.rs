@@ -44,6 +44,20 @@ pub enum Event {
     /// The suite timed it itself (an iteration takes seconds): each run's nanoseconds.
     Measured { id: String, session: String, t: f64, secs: f64, samples_ns: Vec<f64> },
     Fail { id: String, session: String, t: f64, kind: FailKind, error: String },
+    /// Criterion measured it a second time because the first interval was wider than
+    /// `again::PRECISE` (half-widths as shares of the median); `kept_second` says which
+    /// measurement the benchmark's files now hold.
+    Again {
+        id: String,
+        session: String,
+        t: f64,
+        secs: f64,
+        first_half_width: f64,
+        second_half_width: Option<f64>,
+        first_median_ns: Option<f64>,
+        second_median_ns: Option<f64>,
+        kept_second: bool,
+    },
     /// Conditions a reader of the results should know (a busy machine, ...).
     Warning { t: f64, text: String },
 }
@@ -67,7 +81,8 @@ impl Event {
             | Event::Start { id, .. }
             | Event::Ok { id, .. }
             | Event::Measured { id, .. }
-            | Event::Fail { id, .. } => Some(id),
+            | Event::Fail { id, .. }
+            | Event::Again { id, .. } => Some(id),
             Event::Build { .. } | Event::Warning { .. } => None,
         }
     }

@@ -5,7 +5,8 @@
 
 use super::watchdog::{call_limit, compile_limit, within};
 use super::{Timer, limit, self_timed, time_calls, time_each};
-use crate::artifact::{Artifact, ArtifactStore, SizeRecord, record_size};
+use crate::artifact::{Artifact, ArtifactStore, SizeRecord, Verified, record_size};
+use crate::runtime::Module;
 use std::cell::Cell;
 use crate::runtime::Runtime;
 use crate::step::{Ran, Run, Step, StepError};
@@ -48,14 +49,14 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
             })
         }
         Step::Execute => {
-            let module = within(compile_limit(), || run.compile())?;
+            let (module, artifact) = module_to_call(run, store)?;
             let mut instance = within(call_limit(), || run.instantiate(&*module))?;
             let start = Instant::now();
             let first = within(call_limit(), || run.call(&mut *instance))?;
             let per_call = start.elapsed();
             run.check(step, first)?;
             Box::new(move |iters| {
-                let _kept = &module;
+                let _kept = (&module, &artifact);
                 time_calls(&run, &mut *instance, iters, per_call)
             })
         }
@@ -140,6 +141,23 @@ pub fn fresh_engine(runtime: &dyn Runtime) -> anyhow::Result<Box<dyn Runtime>> {
         drop(fresh.compile(&warm_up).context("warming up a fresh engine")?);
     }
     Ok(fresh)
+}
+
+/// The module whose export the execute step calls. Where a compile takes seconds
+/// (`Runtime::slow_compile`: LLVM, lucetc) it is not done again for every run of the
+/// bench: the module is loaded from the checked artifact `aot_compile` stored (compiled
+/// and stored now if it is missing). The calls run the same code either way: Wasmer's
+/// compile builds the very artifact it serializes and loads it the same way, Lucet's
+/// compile writes the shared object its loader opens.
+fn module_to_call(run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, Option<Verified>), StepError> {
+    let (runtime, sample) = (run.runtime, run.sample);
+    if !runtime.slow_compile() || runtime.unsupported(Step::AotCompile).is_some() || !sample.imports.is_empty() {
+        return Ok((within(compile_limit(), || run.compile())?, None));
+    }
+    stored_artifact(run, store)?;
+    let verified = run.aot_verify(store)?;
+    let module = verified.load(runtime).map_err(|e| run.fail(Step::Execute, e))?;
+    Ok((module, Some(verified)))
 }
 
 /// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is

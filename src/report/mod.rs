@@ -797,11 +797,22 @@ pub fn precision(results: &Results) -> Option<Table> {
     }
     let within_2 = widths.iter().filter(|w| **w <= 0.02).count();
     let suite_timed = results.benchmarks.values().filter(|b| b.suite_runs.is_some()).count();
+    let again: Vec<_> = results.again.iter().filter(|(id, _)| results.benchmarks.contains_key(*id)).map(|(_, again)| again).collect();
+    let measured_again = if again.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " {} benchmark(s) were measured twice: their first interval was wider than 2%, so each was measured again at the end of its bench and the tighter of the two measurements is the one shown ({} the second); {} of them are now within 2%.",
+            again.len(),
+            again.iter().filter(|a| a.kept_second).count(),
+            again.iter().filter(|a| a.kept() <= crate::harness::again::PRECISE).count(),
+        )
+    };
     let row = counts.iter().map(|c| Cell::Figure { value: *c as f64, text: format!("{c} ({:.0}%)", 100.0 * *c as f64 / widths.len() as f64) }).collect();
     Some(Table {
         title: "Precision".into(),
         about: format!(
-            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.)",
+            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.){measured_again}",
             widths.len(),
             100.0 * within_2 as f64 / widths.len() as f64
         ),

@@ -70,8 +70,26 @@ pub struct Results {
     pub memory: Vec<crate::memory::Record>,
     /// Instruction counts by benchmark id, if `./suite count` ran for this run (`counts.json`).
     pub counts: BTreeMap<String, Count>,
+    /// Benchmarks measured a second time (`harness::again`), by id.
+    pub again: BTreeMap<String, Again>,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
+}
+
+/// A benchmark measured twice: each measurement's half-width (a share of its median), and
+/// whether the second is the one kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Again {
+    pub first: f64,
+    pub second: Option<f64>,
+    pub kept_second: bool,
+}
+
+impl Again {
+    /// The half-width of the measurement kept.
+    pub fn kept(&self) -> f64 {
+        if self.kept_second { self.second.unwrap_or(self.first) } else { self.first }
+    }
 }
 
 /// One benchmark's instruction count (`./suite count`): the count per iteration, or why
@@ -133,7 +151,7 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn estimate(path: &Path) -> Result<Estimate> {
+pub fn estimate(path: &Path) -> Result<Estimate> {
     let median = read_json::<EstimatesJson>(path)?.median;
     Ok(Estimate { median: median.point_estimate, lower: median.confidence_interval.lower_bound, upper: median.confidence_interval.upper_bound })
 }
@@ -177,6 +195,9 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                 started.insert(id, *t);
             }
             Event::Warning { text, .. } if !results.warnings.contains(text) => results.warnings.push(text.clone()),
+            Event::Again { id, first_half_width, second_half_width, kept_second, .. } => {
+                results.again.insert(id.clone(), Again { first: *first_half_width, second: *second_half_width, kept_second: *kept_second });
+            }
             _ => {}
         }
     }

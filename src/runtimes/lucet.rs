@@ -179,6 +179,11 @@ impl Runtime for Lucet {
         &[Proposal::BulkMemory, Proposal::ReferenceTypes]
     }
 
+    /// lucetc takes tens of seconds on the large modules (26 s on mruby-script here).
+    fn slow_compile(&self) -> bool {
+        true
+    }
+
     fn renew(&self) -> Result<Box<dyn Runtime>> {
         Ok(Box::new(Lucet))
     }
