@@ -421,7 +421,6 @@ impl Suite {
             kept_second,
         });
     }
-
 }
 
 /// The watchdog names this benchmark if it has to end the process.
