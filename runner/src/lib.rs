@@ -15,6 +15,8 @@ pub enum Event {
     Start { id: String, t: f64 },
     Done { id: String, t: f64, secs: f64 },
     Failed { id: String, t: f64, error: String },
+    /// A done benchmark measured a second time (its first interval was wide), which took `secs`.
+    Again { id: String, secs: f64 },
     Other,
 }
 
@@ -29,6 +31,7 @@ impl Event {
             "start" => Event::Start { id: id()?, t },
             "ok" | "measured" => Event::Done { id: id()?, t, secs: v["secs"].as_f64().unwrap_or(0.0) },
             "fail" => Event::Failed { id: id()?, t, error: v["error"].as_str().unwrap_or("").to_string() },
+            "again" => Event::Again { id: id()?, secs: v["secs"].as_f64().unwrap_or(0.0) },
             _ => Event::Other,
         })
     }
@@ -121,6 +124,7 @@ impl Progress {
                         progress.running = None;
                     }
                 }
+                Event::Again { id, secs } if progress.done.contains(id) => progress.spent += secs,
                 _ => {}
             }
         }
@@ -159,7 +163,8 @@ pub fn clock(secs: f64) -> String {
     }
 }
 
-/// The seconds each benchmark took in the most recent earlier run that ran it.
+/// The seconds each benchmark took in the most recent earlier run that ran it, a second
+/// measurement included.
 pub fn history(runs_dir: &Path, this_run: &str) -> BTreeMap<String, f64> {
     let mut runs: Vec<_> = std::fs::read_dir(runs_dir)
         .into_iter()
@@ -172,8 +177,12 @@ pub fn history(runs_dir: &Path, this_run: &str) -> BTreeMap<String, f64> {
     let mut secs = BTreeMap::new();
     for (_, dir) in runs {
         for event in read_events(&dir.join("events.jsonl")) {
-            if let Event::Done { id, secs: s, .. } = event {
-                secs.insert(id, s);
+            match event {
+                Event::Done { id, secs: s, .. } => {
+                    secs.insert(id, s);
+                }
+                Event::Again { id, secs: s } => *secs.entry(id).or_insert(0.0) += s,
+                _ => {}
             }
         }
     }
@@ -329,8 +338,27 @@ mod tests {
     fn events_parse_from_the_record() {
         assert_eq!(Event::parse(r#"{"ev":"listed","id":"a/b/c","expected_secs":1.5}"#), Some(listed("a/b/c", 1.5)));
         assert_eq!(Event::parse(r#"{"ev":"measured","id":"a/b/c","t":3,"secs":9}"#), Some(Event::Done { id: "a/b/c".into(), t: 3.0, secs: 9.0 }));
+        assert_eq!(Event::parse(r#"{"ev":"again","id":"a/b/c","t":3,"secs":2.5,"kept_second":true}"#), Some(Event::Again { id: "a/b/c".into(), secs: 2.5 }));
         assert_eq!(Event::parse(r#"{"ev":"build","versions":{}}"#), Some(Event::Other));
         assert_eq!(Event::parse("not json"), None);
+    }
+
+    #[test]
+    fn a_second_measurement_counts_in_the_time_spent_and_in_the_history() {
+        let plan = plan();
+        let events = [
+            Event::Done { id: "compile/add-one/wasmi".into(), t: 2.0, secs: 2.0 },
+            Event::Again { id: "compile/add-one/wasmi".into(), secs: 2.0 },
+        ];
+        assert_eq!(Progress::of(&events, &plan).spent, 4.0);
+        let runs = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(runs.path().join("earlier")).unwrap();
+        std::fs::write(
+            runs.path().join("earlier/events.jsonl"),
+            "{\"ev\":\"ok\",\"id\":\"a/b/c\",\"t\":1,\"secs\":1.5}\n{\"ev\":\"again\",\"id\":\"a/b/c\",\"t\":2,\"secs\":1.0}\n",
+        )
+        .unwrap();
+        assert_eq!(history(runs.path(), "this"), BTreeMap::from([("a/b/c".to_string(), 2.5)]));
     }
 
     #[test]
