@@ -100,7 +100,7 @@ fn main() {
         let add_one: Vec<Sample> = load_samples().unwrap_or_default().into_iter().filter(|s| s.name == "add-one").collect();
         let skip = |way: &Way, _: &Sample| way.runtime().unsupported(Step::Execute);
         suite.each("overhead", &add_one, &ways(), Way::id, |_, _| false, skip, |way, sample| match way {
-            Way::Adapter(runtime) => harness::prepare(Step::Execute, Run::new(&**runtime, sample), &unused_store(), std::path::Path::new("")),
+            Way::Adapter(runtime) => harness::prepare(Step::Execute, Run::new(&**runtime, sample), &project_store(), std::path::Path::new("")),
             Way::Unchecked(runtime) => unchecked(Run::new(&**runtime, sample)),
             #[cfg(any(feature = "wasmer-singlepass", feature = "wasmer-cranelift", feature = "wasmer-llvm"))]
             Way::Direct(wasmer) => direct(wasmer, sample),
@@ -125,10 +125,11 @@ fn main() {
     });
 }
 
-/// `execute` does not store artifacts.
-fn unused_store() -> &'static wasm_runtime_bench::artifact::ArtifactStore {
+/// The project's artifact store (`tmp/`), where `execute` on Wasmer LLVM and lucetc loads
+/// its module from (see `steps::prepare`).
+fn project_store() -> &'static wasm_runtime_bench::artifact::ArtifactStore {
     static STORE: std::sync::OnceLock<wasm_runtime_bench::artifact::ArtifactStore> = std::sync::OnceLock::new();
-    STORE.get_or_init(|| wasm_runtime_bench::artifact::ArtifactStore::new("/nonexistent"))
+    STORE.get_or_init(wasm_runtime_bench::artifact::ArtifactStore::in_project)
 }
 
 /// The adapter's calls with the outcomes only passed to `black_box`, nothing compared.
