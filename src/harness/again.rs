@@ -8,7 +8,7 @@
 //! measurement that is not kept, so that `--save-baseline` and `--baseline` compare the
 //! kept one with the previous run's.
 
-use crate::report::results::{benchmark_dir, estimate};
+use crate::report::results::{Estimate, benchmark_dir, estimate};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -72,14 +72,9 @@ impl Kept {
         self.saves.as_ref().map(|name| Snapshot::take(&self.dir.join(name)))
     }
 
-    /// Half the 95% interval of the median of the latest measurement, as a share of it.
-    pub fn half_width(&self) -> Option<f64> {
-        let e = estimate(&self.dir.join("new/estimates.json")).ok()?;
-        (e.median > 0.0).then(|| (e.upper - e.lower) / 2.0 / e.median)
-    }
-
-    pub fn median(&self) -> Option<f64> {
-        estimate(&self.dir.join("new/estimates.json")).ok().map(|e| e.median)
+    /// The median and its 95% interval of the latest measurement.
+    pub fn latest(&self) -> Option<Estimate> {
+        estimate(&self.dir.join("new/estimates.json")).ok()
     }
 }
 

@@ -118,7 +118,7 @@ pub struct Selection {
 impl Selection {
     pub fn from_args(args: &[String]) -> Selection {
         let (mut pattern, mut exact, mut mode, mut quick) = (None, false, Mode::Benchmark, false);
-        let (saves, measures) = (again::saved_baseline(args), !args.iter().any(|a| a == "--load-baseline" || a.starts_with("--load-baseline=")));
+        let (saves, mut measures) = (again::saved_baseline(args), true);
         let mut args = args.iter();
         while let Some(arg) = args.next() {
             if let Some(option) = arg.strip_prefix("--") {
@@ -129,6 +129,7 @@ impl Selection {
                     "profile-time" => mode = Mode::Profile,
                     "exact" => exact = true,
                     "quick" => quick = true,
+                    "load-baseline" => measures = false,
                     _ => {}
                 }
                 if VALUED.contains(&name) && !option.contains('=') {
@@ -349,7 +350,7 @@ impl Suite {
                             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                             });
-                            let first = kept.as_ref().and_then(again::Kept::half_width).filter(|w| *w > again::PRECISE)?;
+                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| e.half_width().is_some_and(|w| w > again::PRECISE))?;
                             Some((timer, sampling, first))
                         }
                     }
@@ -381,12 +382,11 @@ impl Suite {
     fn measure_again(&mut self, step: &str, imprecise: Imprecise<'_>) {
         let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, kept, baseline_before } = imprecise;
         let record = recorder(&self.run);
-        let first_median_ns = kept.median();
         let after_first = again::Snapshot::take(&kept.dir);
         if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
             eprintln!("wrb: cannot put back the saved baseline of {full_id}: {e}");
         }
-        eprintln!("{full_id}: measured again: its interval was ±{:.1}% of the median", first * 100.0);
+        eprintln!("{full_id}: measured again: its interval was ±{:.1}% of the median", first.half_width().unwrap_or(0.0) * 100.0);
         let started = now();
         watch(&self.run, &self.session, &full_id, &sample, &item_id, step);
         // A Criterion of its own: one Criterion takes each benchmark id once.
@@ -403,9 +403,9 @@ impl Suite {
         if let Err(payload) = outcome {
             return fail(&self.run, &self.session, &mut self.failures, full_id, payload);
         }
-        let second = kept.half_width();
-        let kept_second = second.is_some_and(|second| second <= first);
-        let second_median_ns = kept.median();
+        let second = kept.latest();
+        let (first_half_width, second_half_width) = (first.half_width().unwrap_or(0.0), second.and_then(|e| e.half_width()));
+        let kept_second = second_half_width.is_some_and(|second| second <= first_half_width);
         if !kept_second && let Err(e) = after_first.restore() {
             eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
         }
@@ -414,10 +414,10 @@ impl Suite {
             session: self.session.clone(),
             t: now(),
             secs: now() - started,
-            first_half_width: first,
-            second_half_width: second,
-            first_median_ns,
-            second_median_ns,
+            first_half_width,
+            second_half_width,
+            first_median_ns: Some(first.median),
+            second_median_ns: second.map(|e| e.median),
             kept_second,
         });
     }
@@ -452,8 +452,8 @@ struct Imprecise<'a> {
     full_id: String,
     timer: Timer<'a>,
     sampling: Sampling,
-    /// The first measurement's half-width, as a share of its median.
-    first: f64,
+    /// The first measurement's median and interval.
+    first: crate::report::results::Estimate,
     kept: again::Kept,
     baseline_before: Option<again::Snapshot>,
 }

@@ -98,12 +98,11 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
             })
         }
         Step::AotVerify => {
-            stored_artifact(run, store)?;
+            drop(stored_artifact(run, store)?);
             Box::new(move |iters| time_each(iters, limit(step), || Ok(()), |()| run.aot_verify(black_box(store)), |verified| verified.map(drop)))
         }
         Step::AotExecute => {
-            stored_artifact(run, store)?;
-            let verified = run.aot_verify(store)?;
+            let verified = stored_artifact(run, store)?;
             ran(within(call_limit(), || run.aot_execute(&verified)))?;
             Box::new(move |iters| {
                 time_each(iters, limit(step), renew, |fresh| (Run::new(&*fresh, sample).aot_execute(&verified), fresh), |(outcome, _fresh)| {
@@ -154,20 +153,22 @@ fn module_to_call(run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, O
     if !runtime.slow_compile() || runtime.unsupported(Step::AotCompile).is_some() || !sample.imports.is_empty() {
         return Ok((within(compile_limit(), || run.compile())?, None));
     }
-    stored_artifact(run, store)?;
-    let verified = run.aot_verify(store)?;
+    let verified = stored_artifact(run, store)?;
     let module = verified.load(runtime).map_err(|e| run.fail(Step::Execute, e))?;
     Ok((module, Some(verified)))
 }
 
-/// Makes sure the artifact `aot_compile` stores is there and passes the check: if it is
-/// missing or refused, says why and compiles it again (untimed).
-fn stored_artifact(run: Run, store: &ArtifactStore) -> Result<(), StepError> {
-    if let Err(refused) = store.verify(run.runtime, run.sample) {
-        eprintln!("{}/{}: {refused:#}; compiling it again", run.sample.name, run.runtime.name());
-        within(compile_limit(), || run.aot_compile(store))?;
+/// The artifact `aot_compile` stores, checked: if it is missing or refused, says why and
+/// compiles it again (untimed).
+fn stored_artifact(run: Run, store: &ArtifactStore) -> Result<Verified, StepError> {
+    match store.verify(run.runtime, run.sample) {
+        Ok(verified) => Ok(verified),
+        Err(refused) => {
+            eprintln!("{}/{}: {refused:#}; compiling it again", run.sample.name, run.runtime.name());
+            within(compile_limit(), || run.aot_compile(store))?;
+            run.aot_verify(store)
+        }
     }
-    Ok(())
 }
 
 /// The bench of one step over every sample of this run on every runtime: the body of each

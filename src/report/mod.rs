@@ -778,8 +778,7 @@ pub fn csv(results: &Results) -> String {
 /// Half the 95% confidence interval as a share of the median (Criterion's benchmarks; the
 /// suite-timed ones have a range, not an interval).
 pub fn half_width(benchmark: &Benchmark) -> Option<f64> {
-    let e = benchmark.estimate;
-    (benchmark.suite_runs.is_none() && e.median > 0.0).then(|| (e.upper - e.lower) / 2.0 / e.median)
+    benchmark.suite_runs.is_none().then(|| benchmark.estimate.half_width()).flatten()
 }
 
 /// How precise the run's numbers are: how many benchmarks have a confidence interval whose

@@ -19,6 +19,13 @@ pub struct Estimate {
     pub upper: f64,
 }
 
+impl Estimate {
+    /// Half the interval as a share of the median.
+    pub fn half_width(&self) -> Option<f64> {
+        (self.median > 0.0).then(|| (self.upper - self.lower) / 2.0 / self.median)
+    }
+}
+
 /// What Criterion would say of a change against the baseline.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
