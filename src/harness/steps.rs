@@ -40,16 +40,17 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
             })
         }
         Step::Instantiate => {
-            let module = within(compile_limit(), || run.compile())?;
+            let (module, artifact) = module_to_call(step, run, store)?;
             within(call_limit(), || run.check_module(step, &*module))?;
             Box::new(move |iters| {
+                let _kept = &artifact;
                 time_each(iters, limit(step), || Ok(()), |()| module.instantiate(black_box(&sample.export)), |instance| {
                     instance.map(drop).map_err(|e| run.fail(step, e))
                 })
             })
         }
         Step::Execute => {
-            let (module, artifact) = module_to_call(run, store)?;
+            let (module, artifact) = module_to_call(step, run, store)?;
             let mut instance = within(call_limit(), || run.instantiate(&*module))?;
             let start = Instant::now();
             let first = within(call_limit(), || run.call(&mut *instance))?;
@@ -142,19 +143,19 @@ pub fn fresh_engine(runtime: &dyn Runtime) -> anyhow::Result<Box<dyn Runtime>> {
     Ok(fresh)
 }
 
-/// The module whose export the execute step calls. Where a compile takes seconds
-/// (`Runtime::slow_compile`: LLVM, lucetc) it is not done again for every run of the
-/// bench: the module is loaded from the checked artifact `aot_compile` stored (compiled
-/// and stored now if it is missing). The calls run the same code either way: Wasmer's
-/// compile builds the very artifact it serializes and loads it the same way, Lucet's
-/// compile writes the shared object its loader opens.
-fn module_to_call(run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, Option<Verified>), StepError> {
+/// The module that `instantiate` instantiates and `execute` calls. Where a compile takes
+/// seconds (`Runtime::slow_compile`: LLVM, lucetc) it is not done again for every run of
+/// the bench: the module is loaded from the checked artifact `aot_compile` stored
+/// (compiled and stored now if it is missing), as these compilers' embedders do. The
+/// same code runs either way: Wasmer's compile builds the very artifact it serializes
+/// and loads it the same way, Lucet's compile writes the shared object its loader opens.
+fn module_to_call(step: Step, run: Run, store: &ArtifactStore) -> Result<(Box<dyn Module>, Option<Verified>), StepError> {
     let (runtime, sample) = (run.runtime, run.sample);
     if !runtime.slow_compile() || runtime.unsupported(Step::AotCompile).is_some() || !sample.imports.is_empty() {
         return Ok((within(compile_limit(), || run.compile())?, None));
     }
     let verified = stored_artifact(run, store)?;
-    let module = verified.load(runtime).map_err(|e| run.fail(Step::Execute, e))?;
+    let module = verified.load(runtime).map_err(|e| run.fail(step, e))?;
     Ok((module, Some(verified)))
 }
 
