@@ -1,16 +1,16 @@
 //! Memory: for each sample on each runtime, in a fresh process of its own, what compiling
 //! costs at its peak, what the compiled module keeps, what one more instance costs (over
-//! 100 instances), what a loaded AOT artifact keeps, and the peak during one call
-//! (`wasm_runtime_bench::memory`). Written to the run's `memory.json`; the summary shows
-//! it. Each measurement of a sample under 1 MiB is taken twice (once with `--quick`), in
-//! two processes, and both are kept, so that their agreement shows. Ids `memory/<sample>/<runtime>`.
+//! 100 instances, 10 with `--quick`), what a loaded AOT artifact keeps, and the peak during
+//! one call (`wasm_runtime_bench::memory`). Written to the run's `memory.json`; the summary
+//! shows it. Each measurement of a sample under 1 MiB is taken twice (once with `--quick`),
+//! in two processes, and both are kept, so that their agreement shows. Ids `memory/<sample>/<runtime>`.
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use wasm_runtime_bench::artifact::ArtifactStore;
 use wasm_runtime_bench::harness::run::{Event, FailKind, RunDir, now};
 use wasm_runtime_bench::harness::{LARGE_MODULE_BYTES, Mode, Selection, supervise, watchdog};
-use wasm_runtime_bench::memory::{CountingAllocator, Measured, Record, measure};
+use wasm_runtime_bench::memory::{CountingAllocator, INSTANCES, Measured, QUICK_INSTANCES, Record, measure};
 use wasm_runtime_bench::runtimes::{runtime, runtimes};
 use wasm_runtime_bench::sample::{Sample, load_samples};
 use wasm_runtime_bench::step::Step;
@@ -28,12 +28,15 @@ fn samples() -> Vec<Sample> {
 }
 
 /// The child: one measurement, printed as a JSON line.
-fn child(pair: &str) -> ! {
-    let (runtime_name, sample_name) = pair.split_once('\t').expect("runtime<TAB>sample");
+fn child(task: &str) -> ! {
+    let mut fields = task.split('\t');
+    let (Some(runtime_name), Some(sample_name), Some(Ok(instances))) = (fields.next(), fields.next(), fields.next().map(str::parse)) else {
+        panic!("{CHILD}: runtime<TAB>sample<TAB>instances")
+    };
     let outcome = runtime(runtime_name).and_then(|runtime| {
         let sample = samples().into_iter().find(|s| s.name == sample_name).ok_or_else(|| anyhow::anyhow!("no sample {sample_name}"))?;
         let store = ArtifactStore::new(tempfile::tempdir()?.keep());
-        measure(&*runtime, &sample, &store)
+        measure(&*runtime, &sample, &store, instances)
     });
     match outcome {
         Ok(measured) => println!("WRB-MEMORY: {}", serde_json::to_string(&measured).unwrap()),
@@ -43,10 +46,10 @@ fn child(pair: &str) -> ! {
 }
 
 /// One measurement in a fresh process, ended if it runs past `limit`.
-fn in_fresh_process(runtime: &str, sample: &str, limit: Duration) -> Result<Measured, String> {
+fn in_fresh_process(runtime: &str, sample: &str, instances: usize, limit: Duration) -> Result<Measured, String> {
     let mut command = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
     let mut process = supervise::fixed_layout(supervise::dies_with_parent(&mut command))
-        .env(CHILD, format!("{runtime}\t{sample}"))
+        .env(CHILD, format!("{runtime}\t{sample}\t{instances}"))
         .env("GLIBC_TUNABLES", wasm_runtime_bench::memory::MALLOC_TUNABLES)
         .stdout(Stdio::piped())
         .spawn()
@@ -73,8 +76,8 @@ fn in_fresh_process(runtime: &str, sample: &str, limit: Duration) -> Result<Meas
 }
 
 fn main() {
-    if let Ok(pair) = std::env::var(CHILD) {
-        child(&pair);
+    if let Ok(task) = std::env::var(CHILD) {
+        child(&task);
     }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let selection = Selection::from_args(&args);
@@ -84,6 +87,7 @@ fn main() {
     });
     let session = format!("memory-{}", std::process::id());
     let limit = watchdog::compile_limit() + watchdog::call_limit() * 2;
+    let instances = if selection.quick { QUICK_INSTANCES } else { INSTANCES };
     let mut records = Vec::new();
     let mut failures = 0;
     // One-iteration checks (`--test`) measure add-one only, once.
@@ -115,9 +119,9 @@ fn main() {
             }
             let started = now();
             let _ = run.record(&Event::Start { id: id.clone(), session: session.clone(), pid: std::process::id(), t: started });
-            let first = in_fresh_process(runtime.name(), &sample.name, limit);
+            let first = in_fresh_process(runtime.name(), &sample.name, instances, limit);
             let repeat = (selection.mode == Mode::Benchmark && !selection.quick && sample.wasm.len() < LARGE_MODULE_BYTES)
-                .then(|| in_fresh_process(runtime.name(), &sample.name, limit));
+                .then(|| in_fresh_process(runtime.name(), &sample.name, instances, limit));
             let error = first.as_ref().err().or_else(|| repeat.as_ref().and_then(|r| r.as_ref().err())).cloned();
             match &error {
                 None => {

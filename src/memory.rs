@@ -133,13 +133,16 @@ pub struct Measured {
 
 /// Instances made to measure what one more costs (fewer where the runtime has a limit).
 pub const INSTANCES: usize = 100;
+/// The same with `--quick`: each instance is called once, which on a slow interpreter takes
+/// most of a measurement.
+pub const QUICK_INSTANCES: usize = 10;
 
 fn above(after: u64, before: u64) -> u64 {
     after.saturating_sub(before)
 }
 
 /// Measures `runtime` on `sample` in this process (a fresh one: call it once per process).
-pub fn measure(runtime: &dyn Runtime, sample: &Sample, store: &ArtifactStore) -> Result<Measured> {
+pub fn measure(runtime: &dyn Runtime, sample: &Sample, store: &ArtifactStore, instances: usize) -> Result<Measured> {
     let run = Run::new(runtime, sample);
     let mut measured = Measured::default();
     // The engine's one-time work, as in the timed steps.
@@ -154,22 +157,22 @@ pub fn measure(runtime: &dyn Runtime, sample: &Sample, store: &ArtifactStore) ->
     measured.module_private = Some(above(compiled.private, base.private));
     measured.module_heap = Some(above(compiled.heap, base.heap));
     if sample.skip(Step::Instantiate).is_none() {
-        let more = runtime.instance_limit().map_or(INSTANCES, |limit| INSTANCES.min(limit - 1));
+        let more = runtime.instance_limit().map_or(instances, |limit| instances.min(limit - 1));
         measured.instances = more;
-        let mut instances = vec![run.instantiate(&*module).map_err(|e| anyhow::anyhow!("{e}"))?];
+        let mut live = vec![run.instantiate(&*module).map_err(|e| anyhow::anyhow!("{e}"))?];
         let one = Snapshot::now()?;
         for _ in 0..more {
             let mut instance = run.instantiate(&*module).map_err(|e| anyhow::anyhow!("{e}"))?;
             // An instance costs what a call touches too (its stack, its linear memory).
             run.check(Step::Execute, run.call(&mut *instance).map_err(|e| anyhow::anyhow!("{e}"))?).map_err(|e| anyhow::anyhow!("{e}"))?;
-            instances.push(instance);
+            live.push(instance);
         }
         let many = Snapshot::now()?;
         let per = |after: u64, before: u64| Some(above(after, before) / more as u64);
         measured.instance_private = per(many.private, one.private);
         measured.instance_virtual = per(many.virtual_, one.virtual_);
         measured.instance_heap = per(many.heap, one.heap);
-        drop(instances);
+        drop(live);
         let mut instance = run.instantiate(&*module).map_err(|e| anyhow::anyhow!("{e}"))?;
         let before = Snapshot::now()?;
         Snapshot::reset_peaks()?;

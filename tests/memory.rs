@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 use wasm_runtime_bench::artifact::ArtifactStore;
-use wasm_runtime_bench::memory::{Measured, measure};
+use wasm_runtime_bench::memory::{INSTANCES, Measured, measure};
 use wasm_runtime_bench::runtime::Runtime;
 use wasm_runtime_bench::sample::Sample;
 use wasm_runtime_bench::step::Step;
@@ -42,7 +42,7 @@ fn memory_child() {
     let (Ok(runtime), Ok(pages)) = (std::env::var("WRB_CHILD_RUNTIME"), std::env::var("WRB_CHILD_CASE")) else { return };
     let runtime = wasm_runtime_bench::runtimes::runtime(&runtime).unwrap();
     let store = ArtifactStore::new(tempfile_dir());
-    let measured = measure(&*runtime, &touching(pages.parse().unwrap()), &store).unwrap_or_else(|e| panic!("{e:#}"));
+    let measured = measure(&*runtime, &touching(pages.parse().unwrap()), &store, INSTANCES).unwrap_or_else(|e| panic!("{e:#}"));
     println!("WRB-CHILD: {}", serde_json::to_string(&measured).unwrap());
 }
 

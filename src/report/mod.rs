@@ -573,7 +573,7 @@ const MEMORY_TABLES: [(&str, &str, MemoryField); 7] = [
     ("Memory: compile peak", "Peak resident size while compiling, above the process's size before (heap, mapped code, the compiler's temporaries).", |m| m.compile_peak_resident),
     ("Memory: compile peak (Rust heap)", "Peak of the Rust heap while compiling, above before: the Rust runtimes' own allocations (C runtimes and LLVM allocate elsewhere: 0 or small here).", |m| m.compile_peak_heap),
     ("Memory: module kept", "Private resident bytes the compiled module keeps once the compiler's temporaries are gone (code, metadata).", |m| m.module_private),
-    ("Memory: per instance", "Private resident bytes of one more live instance that has been called once: linear memory touched, stacks and the runtime's per-instance structures (from 1 to 101 instances; Lucet: 1 to 16).", |m| m.instance_private),
+    ("Memory: per instance", "Private resident bytes of one more live instance that has been called once: linear memory touched, stacks and the runtime's per-instance structures (from 1 to 101 instances, 1 to 11 in a quick run; Lucet: 1 to 16).", |m| m.instance_private),
     ("Memory: per instance (address space)", "Virtual address space one more instance reserves (guard regions of linear memory included).", |m| m.instance_virtual),
     ("Memory: AOT artifact loaded", "Private resident bytes a loaded AOT artifact keeps (no instance).", |m| m.aot_loaded_private),
     ("Memory: execute peak", "Peak resident size during one call of the sample on a live instance, above the size before it.", |m| m.execute_peak_resident),
