@@ -153,10 +153,15 @@ fn private_copies() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let mounts = fs::read_to_string("/proc/self/mounts").unwrap_or_default();
-        let in_memory = mounts.lines().map(|line| line.split(' ').collect::<Vec<_>>()).any(|fields| {
-            matches!(fields[..], [_, "/dev/shm", "tmpfs", options, ..] if options.split(',').all(|o| o != "noexec" && o != "ro"))
-        });
-        if in_memory { PathBuf::from("/dev/shm") } else { std::env::temp_dir() }
+        if shm_holds_code(&mounts) { PathBuf::from("/dev/shm") } else { std::env::temp_dir() }
+    })
+}
+
+/// Whether `mounts` (as `/proc/self/mounts` lists them) has `/dev/shm` as a writable tmpfs
+/// without `noexec`.
+fn shm_holds_code(mounts: &str) -> bool {
+    mounts.lines().map(|line| line.split(' ').collect::<Vec<_>>()).any(|fields| {
+        matches!(fields[..], [_, "/dev/shm", "tmpfs", options, ..] if options.split(',').all(|o| o != "noexec" && o != "ro"))
     })
 }
 
@@ -312,4 +317,19 @@ pub fn record_size(file: &Path, runtime: &str, sample: &str, record: SizeRecord)
 pub fn read_sizes(file: &Path) -> Result<SizeTable> {
     let bytes = fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", file.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shm_holds_code;
+
+    #[test]
+    fn checked_copies_go_to_memory_only_where_it_may_hold_code() {
+        let root = "/dev/vda / ext4 rw,relatime 0 0\n";
+        assert!(shm_holds_code(&format!("{root}tmpfs /dev/shm tmpfs rw,relatime,size=24684096k 0 0\n")));
+        assert!(!shm_holds_code(&format!("{root}shm /dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=65536k 0 0\n")));
+        assert!(!shm_holds_code(&format!("{root}tmpfs /dev/shm tmpfs ro,relatime 0 0\n")));
+        assert!(!shm_holds_code(root));
+        assert!(!shm_holds_code(""));
+    }
 }
