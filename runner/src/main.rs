@@ -10,7 +10,8 @@
 //! run (a bar on a terminal, a plain line every 30 s otherwise, or every
 //! `$WRB_PROGRESS_SECS`); then runs the reference on the benchmarks that gave a number
 //! (`--ids`), writes the summary and
-//! ends with a recap: wall time, counts, failures, the widest intervals, where the results are.
+//! ends with a recap: wall time, counts, failures, second measurements (a warning when so many
+//! were needed that the machine was busy), the widest intervals, where the results are.
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -189,6 +190,9 @@ fn main() -> Result<()> {
     );
     for (id, error) in &progress.failed {
         eprintln!("  FAILED {id}: {}", error.lines().next().unwrap_or(""));
+    }
+    if let Some(line) = progress.measured_again_line() {
+        eprintln!("  {line}");
     }
     let widest = wrb_run::widest_intervals(&run_dir.join("summary.json"), 5);
     if !widest.is_empty() {
