@@ -269,14 +269,25 @@ fn wasi_results_get_their_own_table_and_a_sample_a_runtime_cannot_run_says_why()
 #[test]
 fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() {
     use report::agreement::agreement;
-    let run = |pairs: &[(&str, f64)]| pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect();
-    let a = run(&[("execute/nbody/native", 100.0), ("execute/nbody/wasmi.eager", 1000.0), ("compile/nbody/wasmi.eager", 50.0)]);
-    let b = run(&[("execute/nbody/native", 110.0), ("execute/nbody/wasmi.eager", 1100.0), ("compile/nbody/wasmi.eager", 50.5)]);
+    use report::agreement::RunMedians;
+    let run = |pairs: &[(&str, f64)], slowed: &[&str]| RunMedians {
+        medians: pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect(),
+        slowed: slowed.iter().map(|id| id.to_string()).collect(),
+    };
+    let a = run(&[("execute/nbody/native", 100.0), ("execute/nbody/wasmi.eager", 1000.0), ("compile/nbody/wasmi.eager", 50.0)], &[]);
+    let b = run(&[("execute/nbody/native", 110.0), ("execute/nbody/wasmi.eager", 1100.0), ("compile/nbody/wasmi.eager", 50.5)], &[]);
     let text = agreement(&a, &b, 0.05);
     assert!(text.contains("medians: 1 of 3 within 5% (33.3%)"), "{text}");
-    assert!(text.contains("+10.0%  execute/nbody/native"), "{text}");
+    assert!(text.contains("+10.0%  execute/nbody/native\n"), "{text}");
+    assert!(!text.contains("full speed"), "{text}");
     // Both got 10% slower: the slowdown against native did not move.
     assert!(text.contains("slowdowns against native (pure execution): 1 of 1 within 5% (100.0%)"), "{text}");
+    // The second run measured native on a slowed machine: the share without it, and the mark.
+    let b = run(&[("execute/nbody/native", 150.0), ("execute/nbody/wasmi.eager", 1100.0), ("compile/nbody/wasmi.eager", 50.5)], &["execute/nbody/native"]);
+    let text = agreement(&a, &b, 0.05);
+    assert!(text.contains("medians: 1 of 3 within 5% (33.3%)\n  measured at full speed in both runs: 1 of 2 within 5% (50.0%)"), "{text}");
+    assert!(text.contains("+50.0%  execute/nbody/native  (machine slowed)"), "{text}");
+    assert!(text.contains("slowdowns against native (pure execution): 0 of 1 within 5% (0.0%)\n  measured at full speed in both runs: 0 of 0"), "{text}");
 }
 
 #[test]
@@ -298,8 +309,23 @@ fn the_precision_table_says_which_benchmarks_were_measured_twice() {
     let (tables, _) = tables(None);
     let about = &table(&tables, "Precision").about;
     assert!(
-        about.contains("1 benchmark(s) were measured twice: their first interval was wider than 2%")
+        about.contains("1 benchmark(s) were measured twice: their first interval was wider than 2% or the machine was slowed during it")
             && about.contains("(1 the second); 1 of them are now within 2%"),
         "{about}"
     );
+}
+
+#[test]
+fn a_number_measured_on_a_slowed_machine_is_marked_and_counted() {
+    let (tables, _) = tables(None);
+    // Probed at 1.5 times the run's fastest: marked.
+    assert_eq!(cell(table(&tables, "WASI"), "wordfreq (run only)", "wasmtime.cranelift"), "78.1 ns (77.9–78.4) [machine slowed ×1.50]");
+    // Slowed during its first measurement, at full speed during the second, the one kept: not marked.
+    assert_eq!(cell(table(&tables, "Individual: wasmer.singlepass"), "add-one", "ab. compile"), "104 µs (103–105)");
+    let about = &table(&tables, "Precision").about;
+    assert!(about.contains("around 1 of the numbers shown") && about.contains("wasi_run/wordfreq/wasmtime.cranelift ×1.50"), "{about}");
+    let csv = report::csv(&results(None));
+    assert!(csv.starts_with("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs,machine_slowdown\n"), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("wasi_run/wordfreq/wasmtime.cranelift,") && l.ends_with(",1.500")), "{csv}");
+    assert!(csv.lines().any(|l| l.starts_with("compile/add-one/wasmer.singlepass,") && l.ends_with(",1.010")), "{csv}");
 }

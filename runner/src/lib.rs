@@ -147,7 +147,7 @@ impl Progress {
         if again == 0 {
             return None;
         }
-        let line = format!("{again} of {done} benchmarks were measured twice (their first 95% interval was wider than ±2%)");
+        let line = format!("{again} of {done} benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it)");
         Some(if again as f64 > BUSY_SHARE * done as f64 {
             format!("{line}: the machine was busy during this run; compare its numbers with care, or run again on a quiet machine")
         } else {
@@ -272,6 +272,21 @@ fn busy_processes(own_pids: &[u32]) -> Vec<(u32, String, f64)> {
         .collect()
 }
 
+/// The benchmarks of `summary.json` whose number was measured on a slowed machine (the
+/// speed probe around it beyond its threshold), slowest first: (id, slowdown).
+pub fn slowed_benchmarks(summary: &Path) -> Vec<(String, f64)> {
+    let Some(json) = std::fs::read(summary).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { return Vec::new() };
+    let mut slowed: Vec<(String, f64)> = json["benchmarks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["machine_slowed"].as_bool() == Some(true))
+        .filter_map(|b| Some((b["id"].as_str()?.to_string(), b["machine_slowdown"].as_f64()?)))
+        .collect();
+    slowed.sort_by(|a, b| b.1.total_cmp(&a.1));
+    slowed
+}
+
 /// The `n` benchmarks of `summary.json` with the widest confidence intervals: (id,
 /// half-width as a percentage of the median).
 pub fn widest_intervals(summary: &Path, n: usize) -> Vec<(String, f64)> {
@@ -377,11 +392,14 @@ mod tests {
         assert_eq!(Progress::of(&events, &plan).spent, 4.0);
         assert_eq!(
             Progress::of(&events, &plan).measured_again_line().unwrap(),
-            "1 of 1 benchmarks were measured twice (their first 95% interval was wider than ±2%): the machine was busy during this run; compare its numbers with care, or run again on a quiet machine"
+            "1 of 1 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it): the machine was busy during this run; compare its numbers with care, or run again on a quiet machine"
         );
         assert_eq!(Progress::of(&events[..1], &plan).measured_again_line(), None);
         let quiet = Progress { done: (0..10).map(|i| i.to_string()).collect(), measured_again: 2, ..Progress::default() };
-        assert_eq!(quiet.measured_again_line().unwrap(), "2 of 10 benchmarks were measured twice (their first 95% interval was wider than ±2%)");
+        assert_eq!(
+            quiet.measured_again_line().unwrap(),
+            "2 of 10 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it)"
+        );
         let runs = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(runs.path().join("earlier")).unwrap();
         std::fs::write(
@@ -398,5 +416,19 @@ mod tests {
         assert_eq!(clock(18.0 * 60.0 + 2.0), "18m02s");
         assert_eq!(clock(3720.0), "1h02m");
         assert_eq!(clock(-5.0), "0s");
+    }
+
+    #[test]
+    fn the_recap_lists_numbers_measured_on_a_slowed_machine_slowest_first() {
+        let path = std::env::temp_dir().join(format!("wrb-run-slowed-{}.json", std::process::id()));
+        let summary = r#"{"benchmarks": [
+            {"id": "a/b/fast", "machine_slowdown": 1.01, "machine_slowed": false},
+            {"id": "a/b/slow", "machine_slowdown": 1.4, "machine_slowed": true},
+            {"id": "a/b/slower", "machine_slowdown": 1.9, "machine_slowed": true},
+            {"id": "a/b/unprobed"}]}"#;
+        std::fs::write(&path, summary).unwrap();
+        let slowed = slowed_benchmarks(&path);
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(slowed, [("a/b/slower".to_string(), 1.9), ("a/b/slow".to_string(), 1.4)]);
     }
 }

@@ -11,7 +11,8 @@
 //! `$WRB_PROGRESS_SECS`); then runs the reference on the benchmarks that gave a number
 //! (`--ids`), writes the summary and
 //! ends with a recap: wall time, counts, failures, second measurements (a warning when so many
-//! were needed that the machine was busy), the widest intervals, where the results are.
+//! were needed that the machine was busy), the numbers measured on a slowed machine, the
+//! widest intervals, where the results are.
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -193,6 +194,15 @@ fn main() -> Result<()> {
     }
     if let Some(line) = progress.measured_again_line() {
         eprintln!("  {line}");
+    }
+    let slowed = wrb_run::slowed_benchmarks(&run_dir.join("summary.json"));
+    if !slowed.is_empty() {
+        let worst: Vec<String> = slowed.iter().take(3).map(|(id, s)| format!("{id} ×{s:.2}")).collect();
+        eprintln!(
+            "  {} benchmarks were measured on a slowed machine even after a second measurement (the speed probe around them; marked in the summary): {}",
+            slowed.len(),
+            worst.join(", ")
+        );
     }
     let widest = wrb_run::widest_intervals(&run_dir.join("summary.json"), 5);
     if !widest.is_empty() {

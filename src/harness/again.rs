@@ -3,7 +3,9 @@
 //! noise (another tenant, a busy host) more often than the benchmark's own spread. The
 //! loop measures such a benchmark once more at the end of its bench, minutes later, with
 //! the same settings, and keeps the tighter of the two measurements; the run's record
-//! says which were measured twice and what each gave. What Criterion keeps of a benchmark
+//! says which were measured twice and what each gave. A benchmark measured while the
+//! machine was slowed (`speed`) is measured again too, and of two measurements the one at
+//! full speed is kept whatever their intervals. What Criterion keeps of a benchmark
 //! (its directory: `new/`, the saved baseline) is put back as it was around the
 //! measurement that is not kept, so that `--save-baseline` and `--baseline` compare the
 //! kept one with the previous run's.
@@ -78,6 +80,19 @@ impl Kept {
     }
 }
 
+/// Whether to keep the second of two measurements, each given as its half-width and the
+/// machine's slowdown around it (`speed::slowdown`): the one measured at full speed if
+/// only one was, else the tighter.
+pub fn keep_second(first: (f64, f64), second: Option<(f64, f64)>) -> bool {
+    use crate::harness::speed::SLOWED;
+    let Some(second) = second else { return false };
+    match (first.1 > SLOWED, second.1 > SLOWED) {
+        (true, false) => true,
+        (false, true) => false,
+        _ => second.0 <= first.0,
+    }
+}
+
 /// The baseline Criterion saves each measurement to, from its arguments: `base` unless
 /// told otherwise; none when it compares with (`--baseline`, `--baseline-lenient`) or
 /// loads (`--load-baseline`) a baseline, or discards it.
@@ -120,6 +135,16 @@ mod tests {
         assert_eq!(saved_baseline(&args("--baseline before")), None);
         assert_eq!(saved_baseline(&args("--baseline-lenient=before")), None);
         assert_eq!(saved_baseline(&args("--discard-baseline")), None);
+    }
+
+    #[test]
+    fn the_measurement_at_full_speed_is_kept_else_the_tighter() {
+        assert!(keep_second((0.03, 1.0), Some((0.01, 1.0))));
+        assert!(!keep_second((0.01, 1.0), Some((0.03, 1.0))));
+        assert!(keep_second((0.001, 1.6), Some((0.03, 1.05))));
+        assert!(!keep_second((0.03, 1.05), Some((0.001, 1.6))));
+        assert!(keep_second((0.03, 1.5), Some((0.01, 1.7))));
+        assert!(!keep_second((0.03, 1.5), None));
     }
 
     #[test]

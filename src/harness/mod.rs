@@ -8,6 +8,7 @@
 
 pub mod again;
 pub mod run;
+pub mod speed;
 pub mod steps;
 pub mod supervise;
 pub mod watchdog;
@@ -166,6 +167,8 @@ pub struct Suite {
     /// Benchmarks of this session that already have an outcome (a resumed child skips them).
     done: HashSet<String>,
     failures: usize,
+    /// The fastest speed probe of this run so far (`speed`), in nanoseconds.
+    fastest_probe_ns: f64,
 }
 
 /// A bench binary's `main`: supervises itself (see `supervise`), and in the supervised
@@ -180,15 +183,30 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
     };
     let versions: BTreeMap<String, String> = runtimes().iter().map(|r| (r.name().to_string(), r.version())).collect();
     let _ = run.record(&Event::Build { bench: bench.to_string(), pid: std::process::id(), t: now(), versions });
-    let done = run
-        .events()
+    let events = run.events();
+    let fastest_probe_ns = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Speed { before_ns, after_ns, .. } => Some(before_ns.min(*after_ns)),
+            _ => None,
+        })
+        .fold(f64::INFINITY, f64::min);
+    let done = events
         .into_iter()
         .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Measured { .. } | Event::Fail { .. }))
         .filter_map(|e| e.id().map(str::to_string))
         .collect();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut suite =
-        Suite { criterion: Criterion::default().nresamples(RESAMPLES).configure_from_args(), selection: Selection::from_args(&args), run, session, done, failures: 0 };
+        Suite {
+            criterion: Criterion::default().nresamples(RESAMPLES).configure_from_args(),
+            selection: Selection::from_args(&args),
+            run,
+            session,
+            done,
+            failures: 0,
+            fastest_probe_ns,
+        };
     body(&mut suite);
     suite.criterion.final_summary();
     std::process::exit(i32::from(suite.failures > 0));
@@ -322,6 +340,8 @@ impl Suite {
                 let kept = (mode == Mode::Benchmark && !quick && self.selection.measures).then(|| again::Kept::new(&full_id, self.selection.saves.as_deref())).flatten();
                 let baseline_before = kept.as_ref().and_then(again::Kept::baseline);
                 let mut measured = None;
+                let mut probes = None;
+                let fastest_before = self.fastest_probe_ns;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
                     let mut timer = {
                         let _armed = watchdog::arm(watchdog::compile_limit() + watchdog::call_limit(), Duration::ZERO);
@@ -334,6 +354,7 @@ impl Suite {
                         });
                         return None;
                     }
+                    let before_ns = speed::probe_ns();
                     // One timed iteration sets how the benchmark samples.
                     let one = timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e)));
                     match Sampling::for_iteration(one, quick) {
@@ -342,6 +363,7 @@ impl Suite {
                             for _ in 1..runs {
                                 times.push(timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e))).as_secs_f64() * 1e9);
                             }
+                            probes = Some([before_ns, speed::probe_ns()]);
                             eprintln!("{full_id}: {} run(s) of {:.2} s each, measured by the suite (too long for Criterion's 10 samples)", runs, one.as_secs_f64());
                             measured = Some(times);
                             None
@@ -351,21 +373,39 @@ impl Suite {
                             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                             });
-                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| e.half_width().is_some_and(|w| w > again::PRECISE))?;
-                            Some((timer, sampling, first))
+                            let after_ns = speed::probe_ns();
+                            probes = Some([before_ns, after_ns]);
+                            let slowed = speed::slowdown(before_ns, after_ns, fastest_before.min(before_ns).min(after_ns)) > speed::SLOWED;
+                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || e.half_width().is_some_and(|w| w > again::PRECISE))?;
+                            Some((timer, sampling, first, [before_ns, after_ns]))
                         }
                     }
                 }));
                 watchdog::set_current(None);
                 let session = self.session.clone();
+                if let Some([before_ns, after_ns]) = probes {
+                    self.fastest_probe_ns = self.fastest_probe_ns.min(before_ns).min(after_ns);
+                    record(Event::Speed { id: full_id.clone(), t: now(), before_ns, after_ns });
+                }
                 match outcome {
                     Ok(later) => {
                         match measured {
                             Some(samples_ns) => record(Event::Measured { id: full_id.clone(), session, t: now(), secs: now() - started, samples_ns }),
                             None => record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started }),
                         }
-                        if let (Some((timer, sampling, first)), Some(kept)) = (later, kept) {
-                            imprecise.push(Imprecise { group_id: group_id.clone(), sample: sample.name().to_string(), item_id, full_id, timer, sampling, first, kept, baseline_before });
+                        if let (Some((timer, sampling, first, first_probes)), Some(kept)) = (later, kept) {
+                            imprecise.push(Imprecise {
+                                group_id: group_id.clone(),
+                                sample: sample.name().to_string(),
+                                item_id,
+                                full_id,
+                                timer,
+                                sampling,
+                                first,
+                                first_probes,
+                                kept,
+                                baseline_before,
+                            });
                         }
                     }
                     Err(payload) => fail(&self.run, &self.session, &mut self.failures, full_id, payload),
@@ -378,16 +418,21 @@ impl Suite {
         }
     }
 
-    /// Measures an imprecise benchmark once more, keeps the tighter of its two measurements
-    /// (see `again`) and records both.
+    /// Measures an imprecise benchmark, or one measured on a slowed machine, once more, keeps
+    /// one of its two measurements (`again::keep_second`) and records both.
     fn measure_again(&mut self, step: &str, imprecise: Imprecise<'_>) {
-        let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, kept, baseline_before } = imprecise;
+        let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, first_probes, kept, baseline_before } = imprecise;
         let record = recorder(&self.run);
         let after_first = again::Snapshot::take(&kept.dir);
         if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
             eprintln!("wrb: cannot put back the saved baseline of {full_id}: {e}");
         }
-        eprintln!("{full_id}: measured again: its interval was ±{:.1}% of the median", first.half_width().unwrap_or(0.0) * 100.0);
+        let first_slowdown = speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns);
+        eprintln!(
+            "{full_id}: measured again: its interval was ±{:.1}% of the median, the speed probe {:.2} times its fastest",
+            first.half_width().unwrap_or(0.0) * 100.0,
+            first_slowdown
+        );
         let started = now();
         watch(&self.run, &self.session, &full_id, &sample, &item_id, step);
         // A Criterion of its own: one Criterion takes each benchmark id once.
@@ -395,18 +440,27 @@ impl Suite {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut benchmarks = criterion.benchmark_group(&group_id);
             sampling.configure(&mut benchmarks);
+            let before_ns = speed::probe_ns();
             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
             });
+            let after_ns = speed::probe_ns();
             benchmarks.finish();
+            [before_ns, after_ns]
         }));
         watchdog::set_current(None);
-        if let Err(payload) = outcome {
-            return fail(&self.run, &self.session, &mut self.failures, full_id, payload);
-        }
+        let [before_ns, after_ns] = match outcome {
+            Ok(probes) => probes,
+            Err(payload) => return fail(&self.run, &self.session, &mut self.failures, full_id, payload),
+        };
+        self.fastest_probe_ns = self.fastest_probe_ns.min(before_ns).min(after_ns);
+        record(Event::Speed { id: full_id.clone(), t: now(), before_ns, after_ns });
         let second = kept.latest();
         let (first_half_width, second_half_width) = (first.half_width().unwrap_or(0.0), second.and_then(|e| e.half_width()));
-        let kept_second = second_half_width.is_some_and(|second| second <= first_half_width);
+        let kept_second = again::keep_second(
+            (first_half_width, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns)),
+            second_half_width.map(|w| (w, speed::slowdown(before_ns, after_ns, self.fastest_probe_ns))),
+        );
         if !kept_second && let Err(e) = after_first.restore() {
             eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
         }
@@ -455,6 +509,8 @@ struct Imprecise<'a> {
     sampling: Sampling,
     /// The first measurement's median and interval.
     first: crate::report::results::Estimate,
+    /// The speed probes around the first measurement (`speed`).
+    first_probes: [f64; 2],
     kept: again::Kept,
     baseline_before: Option<again::Snapshot>,
 }

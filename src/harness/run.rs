@@ -45,7 +45,8 @@ pub enum Event {
     Measured { id: String, session: String, t: f64, secs: f64, samples_ns: Vec<f64> },
     Fail { id: String, session: String, t: f64, kind: FailKind, error: String },
     /// Criterion measured it a second time because the first interval was wider than
-    /// `again::PRECISE` (half-widths as shares of the median); `kept_second` says which
+    /// `again::PRECISE` (half-widths as shares of the median) or the machine was slowed
+    /// during it (`speed`); `kept_second` says which
     /// measurement the benchmark's files now hold.
     Again {
         id: String,
@@ -58,6 +59,9 @@ pub enum Event {
         second_median_ns: Option<f64>,
         kept_second: bool,
     },
+    /// The speed probes (`speed`) just before and after a measurement of the benchmark, in
+    /// nanoseconds; a benchmark measured twice (`Again`) has two, in order.
+    Speed { id: String, t: f64, before_ns: f64, after_ns: f64 },
     /// Conditions a reader of the results should know (a busy machine, ...).
     Warning { t: f64, text: String },
 }
@@ -82,7 +86,8 @@ impl Event {
             | Event::Ok { id, .. }
             | Event::Measured { id, .. }
             | Event::Fail { id, .. }
-            | Event::Again { id, .. } => Some(id),
+            | Event::Again { id, .. }
+            | Event::Speed { id, .. } => Some(id),
             Event::Build { .. } | Event::Warning { .. } => None,
         }
     }

@@ -1,27 +1,40 @@
 //! How far two runs agree: for every benchmark with a median in both, the change of the
 //! median; for every runtime beside native in the pure-execution table, the change of its
-//! slowdown (runtime / native). `./suite agreement RUN_A RUN_B` prints it.
+//! slowdown (runtime / native). Numbers either run measured on a slowed machine
+//! (`harness::speed`) are marked, and the share is given again without them.
+//! `./suite agreement RUN_A RUN_B` prints it.
 
 use anyhow::{Context, Result};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
-/// Medians of one run's `summary.json`, by benchmark id.
-pub fn medians(summary: &Path) -> Result<BTreeMap<String, f64>> {
+/// One run's medians by benchmark id, and the ids it measured on a slowed machine.
+pub struct RunMedians {
+    pub medians: BTreeMap<String, f64>,
+    pub slowed: BTreeSet<String>,
+}
+
+/// The medians of one run's `summary.json`.
+pub fn medians(summary: &Path) -> Result<RunMedians> {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(summary).with_context(|| format!("reading {}", summary.display()))?).with_context(|| format!("parsing {}", summary.display()))?;
-    Ok(json["benchmarks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|b| Some((b["id"].as_str()?.to_string(), b["median_ns"].as_f64().filter(|m| *m > 0.0)?)))
-        .collect())
+    let benchmarks = json["benchmarks"].as_array().into_iter().flatten();
+    Ok(RunMedians {
+        medians: benchmarks.clone().filter_map(|b| Some((b["id"].as_str()?.to_string(), b["median_ns"].as_f64().filter(|m| *m > 0.0)?))).collect(),
+        slowed: benchmarks.filter(|b| b["machine_slowed"].as_bool() == Some(true)).filter_map(|b| Some(b["id"].as_str()?.to_string())).collect(),
+    })
 }
 
 /// The relative change from `a` to `b`, as a fraction.
 fn change(a: f64, b: f64) -> f64 {
     (b - a) / a
+}
+
+/// The native benchmark a slowdown divides by.
+fn native_of(id: &str) -> Option<String> {
+    let (sample, _) = id.strip_prefix("execute/")?.split_once('/')?;
+    Some(format!("execute/{sample}/native"))
 }
 
 /// Slowdowns against native of `execute/<sample>/<runtime>`, by id.
@@ -37,20 +50,33 @@ fn slowdowns(medians: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// The agreement of two runs, as text: the share within `tolerance` and the worst cases.
-pub fn agreement(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>, tolerance: f64) -> String {
+/// The agreement of two runs, as text: the share within `tolerance`, the same without the
+/// numbers either run measured on a slowed machine, and the worst cases.
+pub fn agreement(a: &RunMedians, b: &RunMedians, tolerance: f64) -> String {
     let mut out = String::new();
-    let mut section = |title: &str, a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>| {
-        let mut changes: Vec<(f64, &str)> = a.iter().filter_map(|(id, x)| Some((change(*x, *b.get(id)?), id.as_str()))).collect();
-        changes.sort_by(|x, y| y.0.abs().total_cmp(&x.0.abs()));
-        let within = changes.iter().filter(|(c, _)| c.abs() <= tolerance).count();
-        let share = if changes.is_empty() { 0.0 } else { 100.0 * within as f64 / changes.len() as f64 };
-        let _ = writeln!(out, "{title}: {within} of {} within {:.0}% ({share:.1}%)", changes.len(), tolerance * 100.0);
+    // A slowdown is slowed if its runtime's or native's median was.
+    let slowed_in = |id: &str, with_native: bool| {
+        [&a.slowed, &b.slowed].iter().any(|s| s.contains(id) || (with_native && native_of(id).is_some_and(|n| s.contains(&n))))
+    };
+    let mut section = |title: &str, x: &BTreeMap<String, f64>, y: &BTreeMap<String, f64>, with_native: bool| {
+        let slowed = |id: &str| slowed_in(id, with_native);
+        let mut changes: Vec<(f64, &str)> = x.iter().filter_map(|(id, m)| Some((change(*m, *y.get(id)?), id.as_str()))).collect();
+        changes.sort_by(|p, q| q.0.abs().total_cmp(&p.0.abs()));
+        let share = |changes: &[&(f64, &str)]| {
+            let within = changes.iter().filter(|(c, _)| c.abs() <= tolerance).count();
+            let pct = if changes.is_empty() { 0.0 } else { 100.0 * within as f64 / changes.len() as f64 };
+            format!("{within} of {} within {:.0}% ({pct:.1}%)", changes.len(), tolerance * 100.0)
+        };
+        let _ = writeln!(out, "{title}: {}", share(&changes.iter().collect::<Vec<_>>()));
+        let full_speed: Vec<_> = changes.iter().filter(|(_, id)| !slowed(id)).collect();
+        if full_speed.len() < changes.len() {
+            let _ = writeln!(out, "  measured at full speed in both runs: {}", share(&full_speed));
+        }
         for (c, id) in changes.iter().take_while(|(c, _)| c.abs() > tolerance).take(15) {
-            let _ = writeln!(out, "  {:+.1}%  {id}", c * 100.0);
+            let _ = writeln!(out, "  {:+.1}%  {id}{}", c * 100.0, if slowed(id) { "  (machine slowed)" } else { "" });
         }
     };
-    section("medians", a, b);
-    section("slowdowns against native (pure execution)", &slowdowns(a), &slowdowns(b));
+    section("medians", &a.medians, &b.medians, false);
+    section("slowdowns against native (pure execution)", &slowdowns(&a.medians), &slowdowns(&b.medians), true);
     out
 }

@@ -87,6 +87,9 @@ impl Cell {
                 if let Some(factor) = factor {
                     text += &format!(" ×{factor:.2}");
                 }
+                if let Some(slowdown) = benchmark.slowed() {
+                    text += &format!(" [machine slowed ×{slowdown:.2}]");
+                }
                 match &benchmark.change {
                     Some(Ok(change)) => {
                         let verdict = match change.verdict {
@@ -735,6 +738,8 @@ pub fn json(results: &Results, tables: &[Table], notes: &[String], context: &Con
                 "median_ns": b.estimate.median, "lower_ns": b.estimate.lower, "upper_ns": b.estimate.upper,
                 "half_width_pct": half_width(b).map(|w| w * 100.0),
                 "suite_runs": b.suite_runs,
+                "machine_slowdown": b.machine_slowdown,
+                "machine_slowed": b.slowed().is_some(),
             })
         })
         .collect();
@@ -766,11 +771,15 @@ pub fn json(results: &Results, tables: &[Table], notes: &[String], context: &Con
 /// One line per benchmark that reported a number: id, step, sample, runtime, median and
 /// interval in nanoseconds, the half-width in percent, the suite's run count (if it timed it).
 pub fn csv(results: &Results) -> String {
-    let mut out = String::from("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs\n");
+    let mut out = String::from("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs,machine_slowdown\n");
     for (id, b) in &results.benchmarks {
         let width = half_width(b).map_or(String::new(), |w| format!("{:.3}", w * 100.0));
         let runs = b.suite_runs.map_or(String::new(), |n| n.to_string());
-        out += &format!("{id},{},{},{},{:.1},{:.1},{:.1},{width},{runs}\n", b.step, b.sample, b.runtime, b.estimate.median, b.estimate.lower, b.estimate.upper);
+        let slowdown = b.machine_slowdown.map_or(String::new(), |s| format!("{s:.3}"));
+        out += &format!(
+            "{id},{},{},{},{:.1},{:.1},{:.1},{width},{runs},{slowdown}\n",
+            b.step, b.sample, b.runtime, b.estimate.median, b.estimate.lower, b.estimate.upper
+        );
     }
     out
 }
@@ -801,17 +810,32 @@ pub fn precision(results: &Results) -> Option<Table> {
         String::new()
     } else {
         format!(
-            " {} benchmark(s) were measured twice: their first interval was wider than 2%, so each was measured again at the end of its bench and the tighter of the two measurements is the one shown ({} the second); {} of them are now within 2%.",
+            " {} benchmark(s) were measured twice: their first interval was wider than 2% or the machine was slowed during it, so each was measured again at the end of its bench; the one shown is the one at full speed if only one was, else the tighter ({} the second); {} of them are now within 2%.",
             again.len(),
             again.iter().filter(|a| a.kept_second).count(),
             again.iter().filter(|a| a.kept() <= crate::harness::again::PRECISE).count(),
         )
     };
+    let probed = results.benchmarks.values().filter(|b| b.machine_slowdown.is_some()).count();
+    let mut slowed: Vec<_> = results.benchmarks.iter().filter_map(|(id, b)| Some((b.slowed()?, id))).collect();
+    slowed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let speed = match slowed.len() {
+        _ if probed == 0 => String::new(),
+        0 => format!(
+            " Machine speed: a fixed native workload probed before and after each of {probed} benchmarks stayed within {:.1} times its fastest in this run around every number shown.",
+            crate::harness::speed::SLOWED
+        ),
+        n => format!(
+            " Machine speed: a fixed native workload probed before and after each of {probed} benchmarks ran more than {:.1} times its fastest in this run around {n} of the numbers shown, even after a second measurement: the machine was slowed while they ran (cells marked `machine slowed`; the worst: {}).",
+            crate::harness::speed::SLOWED,
+            slowed.iter().take(5).map(|(s, id)| format!("{id} ×{s:.2}")).collect::<Vec<_>>().join(", ")
+        ),
+    };
     let row = counts.iter().map(|c| Cell::Figure { value: *c as f64, text: format!("{c} ({:.0}%)", 100.0 * *c as f64 / widths.len() as f64) }).collect();
     Some(Table {
         title: "Precision".into(),
         about: format!(
-            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.){measured_again}",
+            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.){measured_again}{speed}",
             widths.len(),
             100.0 * within_2 as f64 / widths.len() as f64
         ),

@@ -55,6 +55,16 @@ pub struct Benchmark {
     /// Timed by the suite in this many runs (an iteration takes seconds): the interval is
     /// their range. `None`: Criterion's median and 95% confidence interval.
     pub suite_runs: Option<usize>,
+    /// How much slower than its fastest in this run the machine was around the measurement
+    /// shown (`harness::speed`; 1.0: full speed), if the run probed it.
+    pub machine_slowdown: Option<f64>,
+}
+
+impl Benchmark {
+    /// Measured on a machine slowed beyond `harness::speed::SLOWED`: its slowdown.
+    pub fn slowed(&self) -> Option<f64> {
+        self.machine_slowdown.filter(|s| *s > crate::harness::speed::SLOWED)
+    }
 }
 
 #[derive(Default)]
@@ -195,8 +205,15 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     let events = run.events();
     let mut results = Results { run: run.info().unwrap_or_else(|_| RunInfo { id: run.id.clone(), ..RunInfo::default() }), ..Results::default() };
     let mut started: BTreeMap<&str, f64> = BTreeMap::new();
+    // Each measurement's mean speed probe, in order, and the run's fastest probe.
+    let mut probes: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    let mut fastest_probe = f64::INFINITY;
     for event in &events {
         match event {
+            Event::Speed { id, before_ns, after_ns, .. } => {
+                probes.entry(id).or_default().push((before_ns + after_ns) / 2.0);
+                fastest_probe = fastest_probe.min(*before_ns).min(*after_ns);
+            }
             Event::Build { versions, .. } => results.versions.extend(versions.clone()),
             Event::Start { id, t, .. } => {
                 started.insert(id, *t);
@@ -254,7 +271,16 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                 sorted.sort_by(f64::total_cmp);
                 let estimate = Estimate { median: median(&mut samples_ns.clone()), lower: sorted[0], upper: sorted[sorted.len() - 1] };
                 let change = baseline.map(|_| Err("no comparison: timed by the suite, not by Criterion".to_string()));
-                let benchmark = Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: Some(samples_ns.len()) };
+                let benchmark = Benchmark {
+                    step: step.into(),
+                    sample: sample.into(),
+                    runtime: runtime.into(),
+                    estimate,
+                    change,
+                    dir,
+                    suite_runs: Some(samples_ns.len()),
+                    machine_slowdown: None,
+                };
                 results.benchmarks.insert(id.clone(), benchmark);
             }
             // The memory bench's figures are in memory.json, not Criterion's files.
@@ -284,7 +310,7 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                         });
                         results.benchmarks.insert(
                             id.clone(),
-                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: None },
+                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: None, machine_slowdown: None },
                         );
                     }
                     Err(e) => {
@@ -295,6 +321,11 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             }
             _ => {}
         }
+    }
+    for (id, benchmark) in &mut results.benchmarks {
+        let kept_second = results.again.get(id).is_some_and(|a| a.kept_second);
+        let measured = probes.get(id.as_str()).and_then(|p| if kept_second { p.last() } else { p.first() });
+        benchmark.machine_slowdown = measured.map(|p| p / fastest_probe);
     }
     if let Some(name) = baseline {
         if !baseline_seen && !results.benchmarks.is_empty() {
