@@ -272,14 +272,22 @@ fn busy_processes(own_pids: &[u32]) -> Vec<(u32, String, f64)> {
         .collect()
 }
 
+/// The benchmarks of `summary.json`, empty if it cannot be read.
+fn summary_benchmarks(summary: &Path) -> Vec<Value> {
+    match std::fs::read(summary).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) {
+        Some(Value::Object(mut json)) => match json.remove("benchmarks") {
+            Some(Value::Array(benchmarks)) => benchmarks,
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
 /// The benchmarks of `summary.json` whose number was measured on a slowed machine (the
 /// speed probe around it beyond its threshold), slowest first: (id, slowdown).
 pub fn slowed_benchmarks(summary: &Path) -> Vec<(String, f64)> {
-    let Some(json) = std::fs::read(summary).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { return Vec::new() };
-    let mut slowed: Vec<(String, f64)> = json["benchmarks"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let mut slowed: Vec<(String, f64)> = summary_benchmarks(summary)
+        .iter()
         .filter(|b| b["machine_slowed"].as_bool() == Some(true))
         .filter_map(|b| Some((b["id"].as_str()?.to_string(), b["machine_slowdown"].as_f64()?)))
         .collect();
@@ -290,11 +298,8 @@ pub fn slowed_benchmarks(summary: &Path) -> Vec<(String, f64)> {
 /// The `n` benchmarks of `summary.json` with the widest confidence intervals: (id,
 /// half-width as a percentage of the median).
 pub fn widest_intervals(summary: &Path, n: usize) -> Vec<(String, f64)> {
-    let Some(json) = std::fs::read(summary).ok().and_then(|b| serde_json::from_slice::<Value>(&b).ok()) else { return Vec::new() };
-    let mut widths: Vec<(String, f64)> = json["benchmarks"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let mut widths: Vec<(String, f64)> = summary_benchmarks(summary)
+        .iter()
         .filter_map(|b| Some((b["id"].as_str()?.to_string(), b["half_width_pct"].as_f64()?)))
         .collect();
     widths.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -184,13 +184,7 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
     let versions: BTreeMap<String, String> = runtimes().iter().map(|r| (r.name().to_string(), r.version())).collect();
     let _ = run.record(&Event::Build { bench: bench.to_string(), pid: std::process::id(), t: now(), versions });
     let events = run.events();
-    let fastest_probe_ns = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Speed { before_ns, after_ns, .. } => Some(before_ns.min(*after_ns)),
-            _ => None,
-        })
-        .fold(f64::INFINITY, f64::min);
+    let fastest_probe_ns = speed::fastest_ns(&events);
     let done = events
         .into_iter()
         .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Measured { .. } | Event::Fail { .. }))

@@ -26,6 +26,17 @@ pub fn probe_ns() -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
+/// The fastest probe a run's record holds so far (infinite if none).
+pub fn fastest_ns(events: &[crate::harness::run::Event]) -> f64 {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            crate::harness::run::Event::Speed { before_ns, after_ns, .. } => Some(before_ns.min(*after_ns)),
+            _ => None,
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// How much slower than `fastest` the machine was around a benchmark probed `before` and
 /// `after` it: the probes' mean over the fastest (1.0: full speed).
 pub fn slowdown(before_ns: f64, after_ns: f64, fastest_ns: f64) -> f64 {

@@ -42,10 +42,8 @@ fn slowdowns(medians: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
     medians
         .iter()
         .filter_map(|(id, median)| {
-            let rest = id.strip_prefix("execute/")?;
-            let (sample, runtime) = rest.split_once('/')?;
-            (runtime != "native").then_some(())?;
-            Some((id.clone(), median / medians.get(&format!("execute/{sample}/native"))?))
+            let native = native_of(id).filter(|native| native != id)?;
+            Some((id.clone(), median / medians.get(&native)?))
         })
         .collect()
 }

@@ -205,15 +205,11 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     let events = run.events();
     let mut results = Results { run: run.info().unwrap_or_else(|_| RunInfo { id: run.id.clone(), ..RunInfo::default() }), ..Results::default() };
     let mut started: BTreeMap<&str, f64> = BTreeMap::new();
-    // Each measurement's mean speed probe, in order, and the run's fastest probe.
-    let mut probes: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    let mut fastest_probe = f64::INFINITY;
+    // Each measurement's speed probes, in order.
+    let mut probes: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for event in &events {
         match event {
-            Event::Speed { id, before_ns, after_ns, .. } => {
-                probes.entry(id).or_default().push((before_ns + after_ns) / 2.0);
-                fastest_probe = fastest_probe.min(*before_ns).min(*after_ns);
-            }
+            Event::Speed { id, before_ns, after_ns, .. } => probes.entry(id).or_default().push((*before_ns, *after_ns)),
             Event::Build { versions, .. } => results.versions.extend(versions.clone()),
             Event::Start { id, t, .. } => {
                 started.insert(id, *t);
@@ -322,10 +318,11 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             _ => {}
         }
     }
+    let fastest_probe = crate::harness::speed::fastest_ns(&events);
     for (id, benchmark) in &mut results.benchmarks {
         let kept_second = results.again.get(id).is_some_and(|a| a.kept_second);
         let measured = probes.get(id.as_str()).and_then(|p| if kept_second { p.last() } else { p.first() });
-        benchmark.machine_slowdown = measured.map(|p| p / fastest_probe);
+        benchmark.machine_slowdown = measured.map(|&(before, after)| crate::harness::speed::slowdown(before, after, fastest_probe));
     }
     if let Some(name) = baseline {
         if !baseline_seen && !results.benchmarks.is_empty() {
