@@ -126,7 +126,7 @@ fn main() {
             match &error {
                 None => {
                     eprintln!("{id}: measured");
-                    let _ = run.record(&Event::Ok { id: id.clone(), session: session.clone(), t: now(), secs: now() - started });
+                    let _ = run.record(&Event::Ok { id: id.clone(), session: session.clone(), t: now(), secs: now() - started, median_ns: None });
                 }
                 Some(error) => {
                     failures += 1;

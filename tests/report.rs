@@ -120,6 +120,30 @@ fn a_result_older_than_its_benchmark_in_this_run_is_not_shown() {
 }
 
 #[test]
+fn a_result_a_later_run_wrote_over_is_not_shown_as_this_runs() {
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-overwritten");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).unwrap();
+    let run = RunDir { id: "overwritten".into(), dir: scratch.clone() };
+    // This run measured 1.5 µs; the fixture's files hold another measurement.
+    let ok = |id: &str, median: f64| {
+        format!("{{\"ev\":\"start\",\"id\":\"{id}\",\"session\":\"s\",\"pid\":1,\"t\":1.0}}\n{{\"ev\":\"ok\",\"id\":\"{id}\",\"session\":\"s\",\"t\":2.0,\"secs\":1.0,\"median_ns\":{median}}}\n")
+    };
+    let fixture = results(None);
+    let kept = fixture.benchmarks["compile/add-one/wasmer.llvm"].estimate.median;
+    // A record from before medians were kept: the files, written after it ended, are not its.
+    let legacy = ok("compile/fibonacci/wasmer.singlepass", 0.0).replace(",\"median_ns\":0", "");
+    let events = ok("compile/add-one/wasmer.singlepass", 1500.0) + &ok("compile/add-one/wasmer.llvm", kept) + &legacy;
+    std::fs::write(scratch.join("events.jsonl"), events).unwrap();
+    let results = collect(&run, &criterion(), None).unwrap();
+    assert_eq!(results.benchmarks.keys().collect::<Vec<_>>(), ["compile/add-one/wasmer.llvm"]);
+    let failure = &results.failures["compile/add-one/wasmer.singlepass"];
+    assert!(failure.contains("holds a later run's measurement") && failure.contains("this run's was 1500 ns"), "{failure}");
+    let failure = &results.failures["compile/fibonacci/wasmer.singlepass"];
+    assert!(failure.contains("written after this run's benchmark ended"), "{failure}");
+}
+
+#[test]
 fn the_run_knows_its_versions_and_warnings() {
     let results = results(None);
     assert_eq!(results.run.id, "fixture");

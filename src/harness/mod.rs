@@ -385,7 +385,10 @@ impl Suite {
                     Ok(later) => {
                         match measured {
                             Some(samples_ns) => record(Event::Measured { id: full_id.clone(), session, t: now(), secs: now() - started, samples_ns }),
-                            None => record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started }),
+                            None => {
+                                let median_ns = (mode == Mode::Benchmark).then(|| written_median(&full_id)).flatten();
+                                record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started, median_ns })
+                            }
                         }
                         if let (Some((timer, sampling, first, first_probes)), Some(kept)) = (later, kept) {
                             imprecise.push(Imprecise {
@@ -470,6 +473,12 @@ impl Suite {
             kept_second,
         });
     }
+}
+
+/// The median Criterion wrote for benchmark `id`'s latest measurement.
+fn written_median(id: &str) -> Option<f64> {
+    let dir = crate::report::results::benchmark_dir(&run::criterion_dir(), id)?;
+    Some(crate::report::results::estimate(&dir.join("new/estimates.json")).ok()?.median)
 }
 
 /// The watchdog names this benchmark if it has to end the process.

@@ -39,8 +39,17 @@ pub enum Event {
     /// A benchmark the run selected that cannot run, and why.
     Skip { id: String, reason: String },
     Start { id: String, session: String, pid: u32, t: f64 },
-    /// Criterion measured it; `secs` is how long the benchmark took, setup included.
-    Ok { id: String, session: String, t: f64, secs: f64 },
+    /// Criterion measured it; `secs` is how long the benchmark took, setup included, and
+    /// `median_ns` the median Criterion wrote for it (how the report tells this run's
+    /// files from a later run's; absent in records from before it was kept).
+    Ok {
+        id: String,
+        session: String,
+        t: f64,
+        secs: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        median_ns: Option<f64>,
+    },
     /// The suite timed it itself (an iteration takes seconds): each run's nanoseconds.
     Measured { id: String, session: String, t: f64, secs: f64, samples_ns: Vec<f64> },
     Fail { id: String, session: String, t: f64, kind: FailKind, error: String },

@@ -207,6 +207,9 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     let mut started: BTreeMap<&str, f64> = BTreeMap::new();
     // Each measurement's speed probes, in order.
     let mut probes: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut kept_medians: BTreeMap<&str, Option<f64>> = BTreeMap::new();
+    // When each benchmark's files were last written by this run: its end (`ok`, `again`).
+    let mut ends: BTreeMap<&str, f64> = BTreeMap::new();
     for event in &events {
         match event {
             Event::Speed { id, before_ns, after_ns, .. } => probes.entry(id).or_default().push((*before_ns, *after_ns)),
@@ -214,9 +217,14 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             Event::Start { id, t, .. } => {
                 started.insert(id, *t);
             }
+            Event::Ok { id, t, .. } => {
+                ends.insert(id, *t);
+            }
             Event::Warning { text, .. } if !results.warnings.contains(text) => results.warnings.push(text.clone()),
-            Event::Again { id, first_half_width, second_half_width, kept_second, .. } => {
+            Event::Again { id, t, first_half_width, second_half_width, first_median_ns, second_median_ns, kept_second, .. } => {
+                ends.insert(id, *t);
                 results.again.insert(id.clone(), Again { first: *first_half_width, second: *second_half_width, kept_second: *kept_second });
+                kept_medians.insert(id, if *kept_second { *second_median_ns } else { *first_median_ns });
             }
             _ => {}
         }
@@ -281,9 +289,13 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             }
             // The memory bench's figures are in memory.json, not Criterion's files.
             Event::Ok { .. } if id.starts_with("memory/") => {}
-            Event::Ok { .. } => {
+            Event::Ok { median_ns, .. } => {
                 let Some(dir) = benchmark_dir(criterion_dir, &id) else { continue };
                 let since = started.get(id.as_str()).copied().unwrap_or(0.0);
+                // The median this run's measurement left in the files: its second
+                // measurement's if that one was kept.
+                let kept = kept_medians.get(id.as_str()).copied().unwrap_or(median_ns);
+                let ended = ends.get(id.as_str()).copied().unwrap_or(f64::INFINITY);
                 let read = || -> Result<Estimate> {
                     let path = dir.join("new/estimates.json");
                     let written = fs::metadata(&path)
@@ -295,7 +307,19 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                     if written + 1.0 < since {
                         bail!("{} is older than this run's benchmark", path.display());
                     }
-                    estimate(&path)
+                    // Records from before the median was kept: the files' time instead.
+                    if kept.is_none() && written > ended + 1.0 {
+                        bail!("{} was written after this run's benchmark ended, by a later run", path.display());
+                    }
+                    let estimate = estimate(&path)?;
+                    if let Some(kept) = kept.filter(|kept| (estimate.median - kept).abs() > kept.abs() * 1e-9) {
+                        bail!(
+                            "{} holds a later run's measurement (median {:.0} ns; this run's was {kept:.0} ns)",
+                            path.display(),
+                            estimate.median
+                        );
+                    }
+                    Ok(estimate)
                 };
                 match read() {
                     Ok(estimate) => {
