@@ -221,6 +221,9 @@ pub enum Sampling {
 
 /// Iterations at least this long are timed by the suite (`Sampling::Suite`).
 pub const SUITE_TIMED: Duration = Duration::from_secs(2);
+/// With `--quick`, iterations at least this long are timed once, by the suite: Criterion's
+/// quick mode would take four of them (the probe, then one and two).
+pub const QUICK_SUITE_TIMED: Duration = Duration::from_millis(500);
 /// Iterations at least this long are timed twice (the first is the probe).
 pub const LONG_RUN: Duration = Duration::from_secs(10);
 /// Criterion's bootstrap resamples (its default is 100 000): the 95% interval's ends move
@@ -232,8 +235,11 @@ impl Sampling {
         let ms = Duration::from_millis;
         match one {
             // Compiles of ten seconds and more vary by a percent or two: two runs.
-            _ if one >= SUITE_TIMED => Sampling::Suite { runs: if quick { 1 } else if one >= LONG_RUN { 2 } else { 3 } },
-            _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(300) },
+            _ if quick && one >= QUICK_SUITE_TIMED => Sampling::Suite { runs: 1 },
+            _ if one >= SUITE_TIMED => Sampling::Suite { runs: if one >= LONG_RUN { 2 } else { 3 } },
+            // Criterion's quick mode doubles the iterations until the estimate settles after
+            // 0.1 s or this measurement time has passed.
+            _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(150) },
             // Calls and instantiations: many iterations per sample.
             _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(200), measurement: ms(800) },
             // Compiles of small modules.
@@ -625,4 +631,28 @@ pub fn self_timed<'a>(
         let _armed = watchdog::arm(limit(step), allowance(first, iters));
         timed.time(step, what, iters).map_err(&fail)
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn runs(sampling: Sampling) -> Option<usize> {
+        match sampling {
+            Sampling::Suite { runs } => Some(runs),
+            Sampling::Criterion { .. } => None,
+        }
+    }
+
+    #[test]
+    fn iterations_of_seconds_are_timed_by_the_suite_and_quick_mode_times_them_once() {
+        let ms = Duration::from_millis;
+        assert_eq!(runs(Sampling::for_iteration(ms(40_000), false)), Some(2));
+        assert_eq!(runs(Sampling::for_iteration(ms(3_000), false)), Some(3));
+        assert_eq!(runs(Sampling::for_iteration(ms(800), false)), None);
+        assert_eq!(runs(Sampling::for_iteration(ms(40_000), true)), Some(1));
+        assert_eq!(runs(Sampling::for_iteration(ms(800), true)), Some(1));
+        assert_eq!(runs(Sampling::for_iteration(ms(400), true)), None);
+        assert_eq!(runs(Sampling::for_iteration(Duration::from_micros(3), true)), None);
+    }
 }
