@@ -101,19 +101,23 @@ fn a_benchmark_that_failed_in_this_run_shows_its_failure_never_an_older_number()
     assert!(llvm.footnotes().iter().any(|f| f == "N/A: the module needs bulk memory, which it lacks"), "{:?}", llvm.footnotes());
 }
 
-#[test]
-fn a_result_older_than_its_benchmark_in_this_run_is_not_shown() {
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-stale");
+/// The results of a run recorded by `events` (its `events.jsonl`) over the fixture's files.
+fn results_of_run(id: &str, events: &str) -> Results {
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("report-{id}"));
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch).unwrap();
-    let run = RunDir { id: "stale".into(), dir: scratch.clone() };
+    std::fs::write(scratch.join("events.jsonl"), events).unwrap();
+    collect(&RunDir { id: id.into(), dir: scratch }, &criterion(), None).unwrap()
+}
+
+#[test]
+fn a_result_older_than_its_benchmark_in_this_run_is_not_shown() {
     // The benchmark started after its files were written (a day from now).
     let later = wasm_runtime_bench::harness::run::now() + 86_400.0;
     let events = format!(
         "{{\"ev\":\"start\",\"id\":\"compile/add-one/wasmer.singlepass\",\"session\":\"s\",\"pid\":1,\"t\":{later}}}\n{{\"ev\":\"ok\",\"id\":\"compile/add-one/wasmer.singlepass\",\"session\":\"s\",\"t\":{later},\"secs\":1.0}}\n"
     );
-    std::fs::write(scratch.join("events.jsonl"), events).unwrap();
-    let results = collect(&run, &criterion(), None).unwrap();
+    let results = results_of_run("stale", &events);
     assert!(results.benchmarks.is_empty());
     let failure = &results.failures["compile/add-one/wasmer.singlepass"];
     assert!(failure.contains("older than this run's benchmark"), "{failure}");
@@ -121,10 +125,6 @@ fn a_result_older_than_its_benchmark_in_this_run_is_not_shown() {
 
 #[test]
 fn a_result_a_later_run_wrote_over_is_not_shown_as_this_runs() {
-    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-overwritten");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch).unwrap();
-    let run = RunDir { id: "overwritten".into(), dir: scratch.clone() };
     // This run measured 1.5 µs; the fixture's files hold another measurement.
     let ok = |id: &str, median: f64| {
         format!("{{\"ev\":\"start\",\"id\":\"{id}\",\"session\":\"s\",\"pid\":1,\"t\":1.0}}\n{{\"ev\":\"ok\",\"id\":\"{id}\",\"session\":\"s\",\"t\":2.0,\"secs\":1.0,\"median_ns\":{median}}}\n")
@@ -134,8 +134,7 @@ fn a_result_a_later_run_wrote_over_is_not_shown_as_this_runs() {
     // A record from before medians were kept: the files, written after it ended, are not its.
     let legacy = ok("compile/fibonacci/wasmer.singlepass", 0.0).replace(",\"median_ns\":0", "");
     let events = ok("compile/add-one/wasmer.singlepass", 1500.0) + &ok("compile/add-one/wasmer.llvm", kept) + &legacy;
-    std::fs::write(scratch.join("events.jsonl"), events).unwrap();
-    let results = collect(&run, &criterion(), None).unwrap();
+    let results = results_of_run("overwritten", &events);
     assert_eq!(results.benchmarks.keys().collect::<Vec<_>>(), ["compile/add-one/wasmer.llvm"]);
     let failure = &results.failures["compile/add-one/wasmer.singlepass"];
     assert!(failure.contains("holds a later run's measurement") && failure.contains("this run's was 1500 ns"), "{failure}");
