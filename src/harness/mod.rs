@@ -392,7 +392,8 @@ impl Suite {
                         match measured {
                             Some(samples_ns) => record(Event::Measured { id: full_id.clone(), session, t: now(), secs: now() - started, samples_ns }),
                             None => {
-                                let median_ns = (mode == Mode::Benchmark).then(|| written_median(&full_id)).flatten();
+                                let written = (mode == Mode::Benchmark).then(|| again::Kept::new(&full_id, None)?.latest()).flatten();
+                                let median_ns = written.map(|e| e.median);
                                 record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started, median_ns })
                             }
                         }
@@ -479,12 +480,6 @@ impl Suite {
             kept_second,
         });
     }
-}
-
-/// The median Criterion wrote for benchmark `id`'s latest measurement.
-fn written_median(id: &str) -> Option<f64> {
-    let dir = crate::report::results::benchmark_dir(&run::criterion_dir(), id)?;
-    Some(crate::report::results::estimate(&dir.join("new/estimates.json")).ok()?.median)
 }
 
 /// The watchdog names this benchmark if it has to end the process.
