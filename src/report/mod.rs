@@ -234,6 +234,9 @@ impl Builder<'_> {
         if let Some(failure) = self.results.failures.get(&id) {
             return Cell::Failed(failure.clone());
         }
+        if self.results.overwritten.contains_key(&id) {
+            return Cell::Missing("measured again by a later run: that run's summary has its number".to_string());
+        }
         if let Some(reason) = self.results.skips.get(&id) {
             return Cell::Missing(reason.clone());
         }
@@ -760,6 +763,7 @@ pub fn json(results: &Results, tables: &[Table], notes: &[String], context: &Con
         "warnings": results.warnings,
         "benchmarks": benchmarks,
         "failures": results.failures,
+        "overwritten": results.overwritten,
         "skips": results.skips,
         "memory": results.memory,
         "counts": results.counts,

@@ -74,6 +74,9 @@ pub struct Results {
     pub benchmarks: BTreeMap<String, Benchmark>,
     /// Those that did not: the failure (wrong result, error, time limit, crash).
     pub failures: BTreeMap<String, String>,
+    /// Those a later run measured again, so that Criterion's files now hold that run's
+    /// number: why this run's is gone.
+    pub overwritten: BTreeMap<String, String>,
     /// Those the run skipped, with the reason.
     pub skips: BTreeMap<String, String>,
     /// runtime -> version, as the run's bench processes reported them.
@@ -296,48 +299,56 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                 // measurement's if that one was kept.
                 let kept = kept_medians.get(id.as_str()).copied().unwrap_or(median_ns);
                 let ended = ends.get(id.as_str()).copied().unwrap_or(f64::INFINITY);
-                let read = || -> Result<Estimate> {
-                    let path = dir.join("new/estimates.json");
+                let path = dir.join("new/estimates.json");
+                let read = || -> Result<(f64, Estimate)> {
                     let written = fs::metadata(&path)
                         .and_then(|m| m.modified())
                         .with_context(|| format!("reading {}", path.display()))?
                         .duration_since(std::time::UNIX_EPOCH)?
                         .as_secs_f64();
-                    // A second of slack for file systems that round times.
-                    if written + 1.0 < since {
-                        bail!("{} is older than this run's benchmark", path.display());
-                    }
-                    // Records from before the median was kept: the files' time instead.
-                    if kept.is_none() && written > ended + 1.0 {
-                        bail!("{} was written after this run's benchmark ended, by a later run", path.display());
-                    }
-                    let estimate = estimate(&path)?;
-                    if let Some(kept) = kept.filter(|kept| (estimate.median - kept).abs() > kept.abs() * 1e-9) {
-                        bail!(
-                            "{} holds a later run's measurement (median {:.0} ns; this run's was {kept:.0} ns)",
-                            path.display(),
-                            estimate.median
-                        );
-                    }
-                    Ok(estimate)
+                    Ok((written, estimate(&path)?))
                 };
-                match read() {
-                    Ok(estimate) => {
-                        let change = baseline.map(|name| {
-                            let base = dir.join(name);
-                            baseline_seen |= base.is_dir();
-                            compare(&dir.join("new"), &base).map_err(|e| format!("{e:#}"))
-                        });
-                        results.benchmarks.insert(
-                            id.clone(),
-                            Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: None, machine_slowdown: None },
-                        );
-                    }
+                let (written, estimate) = match read() {
+                    Ok(read) => read,
                     Err(e) => {
                         results.notes.push(format!("left out {id}: {e:#}"));
                         results.failures.insert(id, format!("its result is missing: {e:#}"));
+                        continue;
                     }
+                };
+                // A second of slack for file systems that round times.
+                if written + 1.0 < since {
+                    let why = format!("{} is older than this run's benchmark", path.display());
+                    results.notes.push(format!("left out {id}: {why}"));
+                    results.failures.insert(id, format!("its result is missing: {why}"));
+                    continue;
                 }
+                let later = match kept {
+                    Some(kept) if (estimate.median - kept).abs() > kept.abs() * 1e-9 => Some(format!(
+                        "{} holds a later run's measurement (median {:.0} ns; this run's was {kept:.0} ns)",
+                        path.display(),
+                        estimate.median
+                    )),
+                    // Records from before the median was kept: the files' time instead.
+                    None if written > ended + 1.0 => {
+                        Some(format!("{} was written after this run's benchmark ended, by a later run", path.display()))
+                    }
+                    _ => None,
+                };
+                if let Some(why) = later {
+                    results.notes.push(format!("left out {id}: {why}"));
+                    results.overwritten.insert(id, why);
+                    continue;
+                }
+                let change = baseline.map(|name| {
+                    let base = dir.join(name);
+                    baseline_seen |= base.is_dir();
+                    compare(&dir.join("new"), &base).map_err(|e| format!("{e:#}"))
+                });
+                results.benchmarks.insert(
+                    id.clone(),
+                    Benchmark { step: step.into(), sample: sample.into(), runtime: runtime.into(), estimate, change, dir, suite_runs: None, machine_slowdown: None },
+                );
             }
             _ => {}
         }
