@@ -306,6 +306,10 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                         .with_context(|| format!("reading {}", path.display()))?
                         .duration_since(std::time::UNIX_EPOCH)?
                         .as_secs_f64();
+                    // A second of slack for file systems that round times.
+                    if written + 1.0 < since {
+                        bail!("{} is older than this run's benchmark", path.display());
+                    }
                     Ok((written, estimate(&path)?))
                 };
                 let (written, estimate) = match read() {
@@ -316,13 +320,6 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
                         continue;
                     }
                 };
-                // A second of slack for file systems that round times.
-                if written + 1.0 < since {
-                    let why = format!("{} is older than this run's benchmark", path.display());
-                    results.notes.push(format!("left out {id}: {why}"));
-                    results.failures.insert(id, format!("its result is missing: {why}"));
-                    continue;
-                }
                 let later = match kept {
                     Some(kept) if (estimate.median - kept).abs() > kept.abs() * 1e-9 => Some(format!(
                         "{} holds a later run's measurement (median {:.0} ns; this run's was {kept:.0} ns)",
