@@ -462,8 +462,8 @@ impl Suite {
         let second = kept.latest();
         let (first_half_width, second_half_width) = (first.half_width().unwrap_or(0.0), second.and_then(|e| e.half_width()));
         let kept_second = again::keep_second(
-            (first_half_width, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns)),
-            second_half_width.map(|w| (w, speed::slowdown(before_ns, after_ns, self.fastest_probe_ns))),
+            (first, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns)),
+            second.map(|e| (e, speed::slowdown(before_ns, after_ns, self.fastest_probe_ns))),
         );
         if !kept_second && let Err(e) = after_first.restore() {
             eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
