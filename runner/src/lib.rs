@@ -147,7 +147,7 @@ impl Progress {
         if again == 0 {
             return None;
         }
-        let line = format!("{again} of {done} benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it)");
+        let line = format!("{again} of {done} benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it, or every slowdown divides by it)");
         Some(if again as f64 > BUSY_SHARE * done as f64 {
             format!("{line}: the machine was busy during this run; compare its numbers with care, or run again on a quiet machine")
         } else {
@@ -397,13 +397,13 @@ mod tests {
         assert_eq!(Progress::of(&events, &plan).spent, 4.0);
         assert_eq!(
             Progress::of(&events, &plan).measured_again_line().unwrap(),
-            "1 of 1 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it): the machine was busy during this run; compare its numbers with care, or run again on a quiet machine"
+            "1 of 1 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it, or every slowdown divides by it): the machine was busy during this run; compare its numbers with care, or run again on a quiet machine"
         );
         assert_eq!(Progress::of(&events[..1], &plan).measured_again_line(), None);
         let quiet = Progress { done: (0..10).map(|i| i.to_string()).collect(), measured_again: 2, ..Progress::default() };
         assert_eq!(
             quiet.measured_again_line().unwrap(),
-            "2 of 10 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it)"
+            "2 of 10 benchmarks were measured twice (their first 95% interval was wider than ±2%, or the machine was slowed during it, or every slowdown divides by it)"
         );
         let runs = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(runs.path().join("earlier")).unwrap();

@@ -5,7 +5,7 @@
 //! the same settings, and keeps one of the two (`keep_second`): the faster if their
 //! intervals are apart, else the tighter; the run's record says which were measured twice
 //! and what each gave. A benchmark measured while the machine was slowed (`speed`) is
-//! measured again too. What Criterion keeps of a benchmark
+//! measured again too, and so is every denominator of the slowdowns (`always_twice`). What Criterion keeps of a benchmark
 //! (its directory: `new/`, the saved baseline) is put back as it was around the
 //! measurement that is not kept, so that `--save-baseline` and `--baseline` compare the
 //! kept one with the previous run's.
@@ -16,6 +16,13 @@ use std::path::{Path, PathBuf};
 
 /// Half the 95% interval, as a share of the median, that counts as precise.
 pub const PRECISE: f64 = 0.02;
+
+/// Whether benchmark `id` is measured twice whatever its first measurement gave: native's
+/// execute of a sample, which every slowdown of that sample in the pure-execution table
+/// divides by, so that one disturbed measurement of it would move the whole row.
+pub fn always_twice(id: &str) -> bool {
+    id.starts_with("execute/") && id.ends_with("/native")
+}
 
 /// The files under a directory and their bytes, to put back later.
 pub struct Snapshot {
@@ -166,6 +173,13 @@ mod tests {
         assert!(keep_second((around(21_147.0, 0.0097), 1.0), Some((around(16_315.0, 0.021), 1.0))));
         // Faster though its probes read a slowed machine: its own numbers say more.
         assert!(keep_second((around(1.6e6, 0.001), 1.0), Some((around(1.5e6, 0.009), 1.2))));
+    }
+
+    #[test]
+    fn the_native_calls_every_slowdown_divides_by_are_measured_twice() {
+        assert!(always_twice("execute/sieve/native"));
+        assert!(!always_twice("native/sieve/native"));
+        assert!(!always_twice("execute/sieve/wasmtime.cranelift"));
     }
 
     #[test]

@@ -376,7 +376,7 @@ impl Suite {
                             let after_ns = speed::probe_ns();
                             probes = Some([before_ns, after_ns]);
                             let slowed = speed::slowdown(before_ns, after_ns, fastest_before.min(before_ns).min(after_ns)) > speed::SLOWED;
-                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || e.half_width().is_some_and(|w| w > again::PRECISE))?;
+                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || again::always_twice(&full_id) || e.half_width().is_some_and(|w| w > again::PRECISE))?;
                             Some((timer, sampling, first, [before_ns, after_ns]))
                         }
                     }
