@@ -21,7 +21,7 @@ pub const PRECISE: f64 = 0.02;
 /// execute of a sample, which every slowdown of that sample in the pure-execution table
 /// divides by, so that one disturbed measurement of it would move the whole row.
 pub fn always_twice(id: &str) -> bool {
-    id.starts_with("execute/") && id.ends_with("/native")
+    crate::report::agreement::native_of(id).as_deref() == Some(id)
 }
 
 /// The files under a directory and their bytes, to put back later.

@@ -32,7 +32,7 @@ fn change(a: f64, b: f64) -> f64 {
 }
 
 /// The native benchmark a slowdown divides by.
-fn native_of(id: &str) -> Option<String> {
+pub fn native_of(id: &str) -> Option<String> {
     let (sample, _) = id.strip_prefix("execute/")?.split_once('/')?;
     Some(format!("execute/{sample}/native"))
 }
