@@ -187,14 +187,14 @@ pub fn clock(secs: f64) -> String {
     }
 }
 
-/// The seconds each benchmark took in the most recent earlier run that ran it, a second
-/// measurement included.
-pub fn history(runs_dir: &Path, this_run: &str) -> BTreeMap<String, f64> {
+/// The seconds each benchmark took in the most recent earlier run of the same kind
+/// (`--quick` or not) that ran it, a second measurement included.
+pub fn history(runs_dir: &Path, this_run: &str, quick: bool) -> BTreeMap<String, f64> {
     let mut runs: Vec<_> = std::fs::read_dir(runs_dir)
         .into_iter()
         .flatten()
         .flatten()
-        .filter(|e| e.path().is_dir() && e.file_name() != this_run)
+        .filter(|e| e.path().is_dir() && e.file_name() != this_run && was_quick(&e.path()) == quick)
         .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
         .collect();
     runs.sort();
@@ -211,6 +211,12 @@ pub fn history(runs_dir: &Path, this_run: &str) -> BTreeMap<String, f64> {
         }
     }
     secs
+}
+
+/// Whether the run in `dir` was started with `--quick` (its `run.json` names the command).
+fn was_quick(dir: &Path) -> bool {
+    let info: Value = std::fs::read(dir.join("run.json")).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
+    info["command"].as_array().into_iter().flatten().filter_map(Value::as_str).any(|c| c.split_whitespace().any(|w| w == "--quick"))
 }
 
 /// What the machine is doing that could disturb the measurements, with how to quiet it.
@@ -412,7 +418,13 @@ mod tests {
             "{\"ev\":\"ok\",\"id\":\"a/b/c\",\"t\":1,\"secs\":1.5}\n{\"ev\":\"again\",\"id\":\"a/b/c\",\"t\":2,\"secs\":1.0}\n",
         )
         .unwrap();
-        assert_eq!(history(runs.path(), "this"), BTreeMap::from([("a/b/c".to_string(), 2.5)]));
+        assert_eq!(history(runs.path(), "this", false), BTreeMap::from([("a/b/c".to_string(), 2.5)]));
+        // A quick run's times are not a whole run's, and the other way round.
+        std::fs::create_dir_all(runs.path().join("quick")).unwrap();
+        std::fs::write(runs.path().join("quick/run.json"), r#"{"command": ["./suite bench --quick nbody"]}"#).unwrap();
+        std::fs::write(runs.path().join("quick/events.jsonl"), "{\"ev\":\"ok\",\"id\":\"a/b/c\",\"t\":1,\"secs\":0.2}\n").unwrap();
+        assert_eq!(history(runs.path(), "this", true), BTreeMap::from([("a/b/c".to_string(), 0.2)]));
+        assert_eq!(history(runs.path(), "this", false), BTreeMap::from([("a/b/c".to_string(), 2.5)]));
     }
 
     #[test]

@@ -89,13 +89,22 @@ fn main() -> Result<()> {
     // What will run: each bench lists what it selects (after the filter and the skips).
     let mut list_args = vec!["--list".to_string()];
     list_args.extend(options.args.iter().filter(|a| *a != "--list" && *a != "--test" && *a != "--bench").cloned());
-    for bench in &options.benches {
-        let mut command = Command::new(bench);
-        command.args(&list_args).stdout(Stdio::null()).stderr(Stdio::null());
-        env(&mut command);
-        command.status().with_context(|| format!("listing {}", bench.display()))?;
+    // All at once: nothing is measured yet, and each takes about a second.
+    let listing = options
+        .benches
+        .iter()
+        .map(|bench| {
+            let mut command = Command::new(bench);
+            command.args(&list_args).stdout(Stdio::null()).stderr(Stdio::null());
+            env(&mut command);
+            command.spawn().with_context(|| format!("listing {}", bench.display()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for mut child in listing {
+        child.wait()?;
     }
-    let plan = Plan::new(&read_events(&events_file), &history(&options.criterion.join("runs"), &options.run_id));
+    let quick = options.args.iter().any(|a| a == "--quick");
+    let plan = Plan::new(&read_events(&events_file), &history(&options.criterion.join("runs"), &options.run_id, quick));
     let (steps, runtimes) = plan.counts();
     let total: f64 = plan.expected.values().sum();
     eprintln!("wrb: {} benchmarks, about {} (from their settings and earlier runs)", plan.expected.len(), clock(total));

@@ -221,9 +221,12 @@ pub enum Sampling {
 
 /// Iterations at least this long are timed by the suite (`Sampling::Suite`).
 pub const SUITE_TIMED: Duration = Duration::from_secs(2);
-/// With `--quick`, iterations at least this long are timed once, by the suite: Criterion's
-/// quick mode would take four of them (the probe, then one and two).
-pub const QUICK_SUITE_TIMED: Duration = Duration::from_millis(500);
+/// With `--quick`, iterations at least this long are timed three times by the suite (the
+/// probe and two more): Criterion's quick mode would take four, and keep the last two, whose
+/// spread it reports as an interval.
+pub const QUICK_SUITE_TIMED: Duration = Duration::from_millis(50);
+/// With `--quick`, iterations at least this long are timed once, by the suite.
+pub const QUICK_ONCE: Duration = Duration::from_millis(500);
 /// Iterations at least this long are timed twice (the first is the probe).
 pub const LONG_RUN: Duration = Duration::from_secs(10);
 /// Criterion's bootstrap resamples (its default is 100 000): the 95% interval's ends move
@@ -234,11 +237,12 @@ impl Sampling {
     pub fn for_iteration(one: Duration, quick: bool) -> Sampling {
         let ms = Duration::from_millis;
         match one {
+            _ if quick && one >= QUICK_ONCE => Sampling::Suite { runs: 1 },
+            _ if quick && one >= QUICK_SUITE_TIMED => Sampling::Suite { runs: 3 },
             // Compiles of ten seconds and more vary by a percent or two: two runs.
-            _ if quick && one >= QUICK_SUITE_TIMED => Sampling::Suite { runs: 1 },
             _ if one >= SUITE_TIMED => Sampling::Suite { runs: if one >= LONG_RUN { 2 } else { 3 } },
-            // Criterion's quick mode doubles the iterations until the estimate settles after
-            // 0.1 s or this measurement time has passed.
+            // Criterion's quick mode: the iterations doubled until the estimate settles after
+            // 0.1 s or this measurement time has passed; it keeps its last two measurements.
             _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(150) },
             // Calls and instantiations: many iterations per sample.
             _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(200), measurement: ms(800) },
@@ -364,7 +368,12 @@ impl Suite {
                                 times.push(timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e))).as_secs_f64() * 1e9);
                             }
                             probes = Some([before_ns, speed::probe_ns()]);
-                            eprintln!("{full_id}: {} run(s) of {:.2} s each, measured by the suite (too long for Criterion's 10 samples)", runs, one.as_secs_f64());
+                            eprintln!(
+                                "{full_id}: {} run(s) of {:.2} s each, measured by the suite ({})",
+                                runs,
+                                one.as_secs_f64(),
+                                if quick { "a quick run" } else { "too long for Criterion's 10 samples" }
+                            );
                             measured = Some(times);
                             None
                         }
@@ -647,7 +656,8 @@ mod tests {
         assert_eq!(runs(Sampling::for_iteration(ms(800), false)), None);
         assert_eq!(runs(Sampling::for_iteration(ms(40_000), true)), Some(1));
         assert_eq!(runs(Sampling::for_iteration(ms(800), true)), Some(1));
-        assert_eq!(runs(Sampling::for_iteration(ms(400), true)), None);
+        assert_eq!(runs(Sampling::for_iteration(ms(400), true)), Some(3));
+        assert_eq!(runs(Sampling::for_iteration(ms(20), true)), None);
         assert_eq!(runs(Sampling::for_iteration(Duration::from_micros(3), true)), None);
     }
 }

@@ -839,7 +839,7 @@ pub fn precision(results: &Results) -> Option<Table> {
     Some(Table {
         title: "Precision".into(),
         about: format!(
-            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.){measured_again}{speed}",
+            "Half the 95% confidence interval of each median, as a share of the median: {within_2} of {} benchmarks ({:.1}%) are within 2%. ({suite_timed} benchmark(s) whose one iteration takes seconds (in a quick run, 50 ms) were timed by the suite, a few runs each, and are not counted: their cells show the range of the runs.){measured_again}{speed}",
             widths.len(),
             100.0 * within_2 as f64 / widths.len() as f64
         ),
