@@ -321,6 +321,21 @@ fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() 
 }
 
 #[test]
+fn of_several_runs_each_benchmark_keeps_its_fastest_median_and_whether_it_was_slowed() {
+    use report::agreement::{RunMedians, fastest};
+    let run = |pairs: &[(&str, f64)], slowed: &[&str]| RunMedians {
+        medians: pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect(),
+        slowed: slowed.iter().map(|id| id.to_string()).collect(),
+    };
+    let a = run(&[("execute/nbody/native", 100.0), ("compile/nbody/wasmi.eager", 60.0), ("jit/nbody/wasmi.eager", 9.0)], &["compile/nbody/wasmi.eager"]);
+    let b = run(&[("execute/nbody/native", 120.0), ("compile/nbody/wasmi.eager", 50.0)], &["execute/nbody/native"]);
+    let kept = fastest(&[a, b]);
+    // Only the benchmarks both runs measured; the slowed mark follows the median kept.
+    assert_eq!(kept.medians, [("compile/nbody/wasmi.eager".to_string(), 50.0), ("execute/nbody/native".to_string(), 100.0)].into());
+    assert!(kept.slowed.is_empty(), "{:?}", kept.slowed);
+}
+
+#[test]
 fn a_wasi_command_in_the_plans_tables_says_where_its_runs_are() {
     let run = RunDir { id: "fixture-wasi".into(), dir: criterion().join("runs/fixture-wasi") };
     let results = collect(&run, &criterion(), None).unwrap();

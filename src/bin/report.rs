@@ -3,6 +3,7 @@
 //!
 //! cargo run --release --bin report [-- --run ID] [--baseline NAME] [--criterion DIR]
 //! cargo run --release --bin report -- --agreement RUN_A RUN_B   how far two runs agree
+//!   (with more runs, the faster of each benchmark in the first half against the second's)
 //!
 //! Without `--run`, the run that started last. `cargo bench --bench report` does the same
 //! for the run it is part of, with the benches' build.
@@ -11,17 +12,29 @@ use wasm_runtime_bench::report::cli::{DefaultRun, run};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if let [flag, a, b] = &args[..]
+    if let [flag, ids @ ..] = &args[..]
         && flag == "--agreement"
     {
+        use wasm_runtime_bench::report::agreement::{agreement, fastest, medians};
         let runs = wasm_runtime_bench::harness::run::criterion_dir().join("runs");
-        let medians = |id: &str| wasm_runtime_bench::report::agreement::medians(&runs.join(id).join("summary.json"));
-        match (medians(a), medians(b)) {
-            (Ok(a), Ok(b)) => print!("{}", wasm_runtime_bench::report::agreement::agreement(&a, &b, 0.05)),
-            (Err(e), _) | (_, Err(e)) => {
+        let all = match ids.iter().map(|id| medians(&runs.join(id).join("summary.json"))).collect::<Result<Vec<_>, _>>() {
+            Ok(all) if all.len() >= 2 => all,
+            Ok(_) => {
+                eprintln!("report: --agreement takes two runs or more");
+                std::process::exit(2);
+            }
+            Err(e) => {
                 eprintln!("report: {e:#}");
                 std::process::exit(1);
             }
+        };
+        if let [a, b] = &all[..] {
+            print!("{}", agreement(a, b, 0.05));
+        } else {
+            let (first, second) = all.split_at(all.len() / 2);
+            let (first_ids, second_ids) = ids.split_at(all.len() / 2);
+            println!("the faster median of {} against the faster of {}:", first_ids.join(", "), second_ids.join(", "));
+            print!("{}", agreement(&fastest(first), &fastest(second), 0.05));
         }
         return;
     }

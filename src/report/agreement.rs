@@ -2,7 +2,10 @@
 //! median; for every runtime beside native in the pure-execution table, the change of its
 //! slowdown (runtime / native). Numbers either run measured on a slowed machine
 //! (`harness::speed`) are marked, and the share is given again without them.
-//! `./suite agreement RUN_A RUN_B` prints it.
+//! `./suite agreement RUN_A RUN_B` prints it. With more runs, `./suite agreement A B C D`
+//! compares the faster of each benchmark's medians in the first half of the runs with the
+//! faster in the second half (`fastest`): how far measuring more often and keeping the
+//! faster would bring two results together on this machine.
 
 use anyhow::{Context, Result};
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +27,24 @@ pub fn medians(summary: &Path) -> Result<RunMedians> {
         medians: benchmarks.clone().filter_map(|b| Some((b["id"].as_str()?.to_string(), b["median_ns"].as_f64().filter(|m| *m > 0.0)?))).collect(),
         slowed: benchmarks.filter(|b| b["machine_slowed"].as_bool() == Some(true)).filter_map(|b| Some(b["id"].as_str()?.to_string())).collect(),
     })
+}
+
+/// Each benchmark's fastest median over `runs` (only benchmarks with a median in every
+/// run), marked slowed if the run it comes from measured it on a slowed machine.
+pub fn fastest(runs: &[RunMedians]) -> RunMedians {
+    let mut kept = RunMedians { medians: BTreeMap::new(), slowed: BTreeSet::new() };
+    let Some(first) = runs.first() else { return kept };
+    for id in first.medians.keys() {
+        let Some((median, run)) = runs.iter().map(|r| Some((*r.medians.get(id)?, r))).collect::<Option<Vec<_>>>().and_then(|all| all.into_iter().min_by(|x, y| x.0.total_cmp(&y.0)))
+        else {
+            continue;
+        };
+        if run.slowed.contains(id) {
+            kept.slowed.insert(id.clone());
+        }
+        kept.medians.insert(id.clone(), median);
+    }
+    kept
 }
 
 /// The relative change from `a` to `b`, as a fraction.
