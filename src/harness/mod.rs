@@ -385,8 +385,10 @@ impl Suite {
                             let after_ns = speed::probe_ns();
                             probes = Some([before_ns, after_ns]);
                             let slowed = speed::slowdown(before_ns, after_ns, fastest_before.min(before_ns).min(after_ns)) > speed::SLOWED;
-                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || again::always_twice(&full_id) || e.half_width().is_some_and(|w| w > again::PRECISE))?;
-                            Some((timer, sampling, first, [before_ns, after_ns]))
+                            let imprecise = |e: &crate::report::results::Estimate| e.half_width().is_some_and(|w| w > again::PRECISE);
+                            let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || again::always_twice(&full_id) || imprecise(e))?;
+                            let by_rule = !slowed && !imprecise(&first);
+                            Some((timer, sampling, first, [before_ns, after_ns], by_rule))
                         }
                     }
                 }));
@@ -406,7 +408,7 @@ impl Suite {
                                 record(Event::Ok { id: full_id.clone(), session, t: now(), secs: now() - started, median_ns })
                             }
                         }
-                        if let (Some((timer, sampling, first, first_probes)), Some(kept)) = (later, kept) {
+                        if let (Some((timer, sampling, first, first_probes, by_rule)), Some(kept)) = (later, kept) {
                             imprecise.push(Imprecise {
                                 group_id: group_id.clone(),
                                 sample: sample.name().to_string(),
@@ -416,6 +418,7 @@ impl Suite {
                                 sampling,
                                 first,
                                 first_probes,
+                                by_rule,
                                 kept,
                                 baseline_before,
                             });
@@ -434,7 +437,7 @@ impl Suite {
     /// Measures an imprecise benchmark, or one measured on a slowed machine, once more, keeps
     /// one of its two measurements (`again::keep_second`) and records both.
     fn measure_again(&mut self, step: &str, imprecise: Imprecise<'_>) {
-        let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, first_probes, kept, baseline_before } = imprecise;
+        let Imprecise { group_id, sample, item_id, full_id, mut timer, sampling, first, first_probes, by_rule, kept, baseline_before } = imprecise;
         let record = recorder(&self.run);
         let after_first = again::Snapshot::take(&kept.dir);
         if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
@@ -482,6 +485,7 @@ impl Suite {
             session: self.session.clone(),
             t: now(),
             secs: now() - started,
+            by_rule,
             first_half_width,
             second_half_width,
             first_median_ns: Some(first.median),
@@ -524,6 +528,8 @@ struct Imprecise<'a> {
     first: crate::report::results::Estimate,
     /// The speed probes around the first measurement (`speed`).
     first_probes: [f64; 2],
+    /// Measured again only because it always is (`again::always_twice`).
+    by_rule: bool,
     kept: again::Kept,
     baseline_before: Option<again::Snapshot>,
 }

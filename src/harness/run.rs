@@ -55,13 +55,16 @@ pub enum Event {
     Fail { id: String, session: String, t: f64, kind: FailKind, error: String },
     /// Criterion measured it a second time because the first interval was wider than
     /// `again::PRECISE` (half-widths as shares of the median) or the machine was slowed
-    /// during it (`speed`); `kept_second` says which
-    /// measurement the benchmark's files now hold.
+    /// during it (`speed`), or only because it is always measured twice (`by_rule`,
+    /// `again::always_twice`); `kept_second` says which measurement the benchmark's files
+    /// now hold.
     Again {
         id: String,
         session: String,
         t: f64,
         secs: f64,
+        #[serde(default)]
+        by_rule: bool,
         first_half_width: f64,
         second_half_width: Option<f64>,
         first_median_ns: Option<f64>,
