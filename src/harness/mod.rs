@@ -213,9 +213,9 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
 pub enum Sampling {
     /// Criterion's sampling with these settings.
     Criterion { mode: SamplingMode, samples: usize, warm_up: Duration, measurement: Duration },
-    /// An iteration takes seconds (LLVM and lucetc on the 1 MB module): Criterion would take
-    /// at least 11 of them (its minimum of 10 samples and a warm-up); the suite times `runs`
-    /// itself, and reports their median with their range.
+    /// An iteration takes seconds (LLVM and lucetc on the 1 MB module; in a quick run, from
+    /// 50 ms): Criterion would take at least 11 of them (its minimum of 10 samples and a
+    /// warm-up); the suite times `runs` itself, and reports their median with their range.
     Suite { runs: usize },
 }
 
