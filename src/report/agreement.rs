@@ -35,10 +35,8 @@ pub fn fastest(runs: &[RunMedians]) -> RunMedians {
     let mut kept = RunMedians { medians: BTreeMap::new(), slowed: BTreeSet::new() };
     let Some(first) = runs.first() else { return kept };
     for id in first.medians.keys() {
-        let Some((median, run)) = runs.iter().map(|r| Some((*r.medians.get(id)?, r))).collect::<Option<Vec<_>>>().and_then(|all| all.into_iter().min_by(|x, y| x.0.total_cmp(&y.0)))
-        else {
-            continue;
-        };
+        let in_every_run: Option<Vec<(f64, &RunMedians)>> = runs.iter().map(|r| Some((*r.medians.get(id)?, r))).collect();
+        let Some((median, run)) = in_every_run.and_then(|all| all.into_iter().min_by(|x, y| x.0.total_cmp(&y.0))) else { continue };
         if run.slowed.contains(id) {
             kept.slowed.insert(id.clone());
         }
