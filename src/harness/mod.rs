@@ -7,6 +7,7 @@
 //! `watchdog`); everything is recorded in the run's record (`run`).
 
 pub mod again;
+pub mod quick;
 pub mod run;
 pub mod speed;
 pub mod steps;
@@ -217,13 +218,15 @@ pub enum Sampling {
     /// 50 ms): Criterion would take at least 11 of them (its minimum of 10 samples and a
     /// warm-up); the suite times `runs` itself, and reports their median with their range.
     Suite { runs: usize },
+    /// A quick run's shorter iterations: sampled by the suite for a few tens of
+    /// milliseconds (`quick`).
+    Quick,
 }
 
 /// Iterations at least this long are timed by the suite (`Sampling::Suite`).
 pub const SUITE_TIMED: Duration = Duration::from_secs(2);
 /// With `--quick`, iterations at least this long are timed three times by the suite (the
-/// probe and two more): Criterion's quick mode would take four, and keep the last two, whose
-/// spread it reports as an interval.
+/// probe and two more) rather than sampled (`quick`: a warm-up and at least six samples).
 pub const QUICK_SUITE_TIMED: Duration = Duration::from_millis(50);
 /// With `--quick`, iterations at least this long are timed once, by the suite.
 pub const QUICK_ONCE: Duration = Duration::from_millis(500);
@@ -241,9 +244,7 @@ impl Sampling {
             _ if quick && one >= QUICK_SUITE_TIMED => Sampling::Suite { runs: 3 },
             // Compiles of ten seconds and more vary by a percent or two: two runs.
             _ if one >= SUITE_TIMED => Sampling::Suite { runs: if one >= LONG_RUN { 2 } else { 3 } },
-            // Criterion's quick mode: the iterations doubled until the estimate settles after
-            // 0.1 s or this measurement time has passed; it keeps its last two measurements.
-            _ if quick => Sampling::Criterion { mode: SamplingMode::Auto, samples: 10, warm_up: ms(1), measurement: ms(150) },
+            _ if quick => Sampling::Quick,
             // Calls and instantiations: many iterations per sample.
             _ if one < ms(1) => Sampling::Criterion { mode: SamplingMode::Auto, samples: 100, warm_up: ms(200), measurement: ms(800) },
             // Compiles of small modules.
@@ -375,6 +376,23 @@ impl Suite {
                                 if quick { "a quick run" } else { "too long for Criterion's 10 samples" }
                             );
                             measured = Some(times);
+                            None
+                        }
+                        Sampling::Quick => {
+                            let samples = quick::sample(one, &mut timer).unwrap_or_else(|e| resume_unwind(Box::new(e)));
+                            probes = Some([before_ns, speed::probe_ns()]);
+                            let written = crate::report::results::benchmark_dir(&run::criterion_dir(), &full_id)
+                                .ok_or_else(|| std::io::Error::other("no directory for its id"))
+                                .and_then(|dir| quick::write(&dir, &full_id, self.selection.saves.as_deref(), &samples));
+                            match written {
+                                Ok(estimate) => println!(
+                                    "{full_id}\n                        time:   [{}] ({} samples of {} iteration(s), a quick run)",
+                                    crate::report::interval(&estimate),
+                                    samples.times_ns.len(),
+                                    samples.iters
+                                ),
+                                Err(e) => panic!("cannot write its measurement: {e}"),
+                            }
                             None
                         }
                         sampling => {
@@ -650,12 +668,12 @@ mod tests {
     fn runs(sampling: Sampling) -> Option<usize> {
         match sampling {
             Sampling::Suite { runs } => Some(runs),
-            Sampling::Criterion { .. } => None,
+            Sampling::Criterion { .. } | Sampling::Quick => None,
         }
     }
 
     #[test]
-    fn iterations_of_seconds_are_timed_by_the_suite_and_quick_mode_times_them_once() {
+    fn iterations_of_seconds_are_timed_by_the_suite_and_quick_mode_samples_the_others_itself() {
         let ms = Duration::from_millis;
         assert_eq!(runs(Sampling::for_iteration(ms(40_000), false)), Some(2));
         assert_eq!(runs(Sampling::for_iteration(ms(3_000), false)), Some(3));
@@ -663,7 +681,7 @@ mod tests {
         assert_eq!(runs(Sampling::for_iteration(ms(40_000), true)), Some(1));
         assert_eq!(runs(Sampling::for_iteration(ms(800), true)), Some(1));
         assert_eq!(runs(Sampling::for_iteration(ms(400), true)), Some(3));
-        assert_eq!(runs(Sampling::for_iteration(ms(20), true)), None);
-        assert_eq!(runs(Sampling::for_iteration(Duration::from_micros(3), true)), None);
+        assert!(matches!(Sampling::for_iteration(ms(20), true), Sampling::Quick));
+        assert!(matches!(Sampling::for_iteration(Duration::from_micros(3), true), Sampling::Quick));
     }
 }
