@@ -379,7 +379,7 @@ impl Suite {
                             None
                         }
                         Sampling::Quick => {
-                            let samples = quick::sample(one, &mut timer).unwrap_or_else(|e| resume_unwind(Box::new(e)));
+                            let samples = quick::sample(&mut timer).unwrap_or_else(|e| resume_unwind(Box::new(e)));
                             probes = Some([before_ns, speed::probe_ns()]);
                             let written = crate::report::results::benchmark_dir(&run::criterion_dir(), &full_id)
                                 .ok_or_else(|| std::io::Error::other("no directory for its id"))
