@@ -384,15 +384,13 @@ impl Suite {
                             let written = crate::report::results::benchmark_dir(&run::criterion_dir(), &full_id)
                                 .ok_or_else(|| std::io::Error::other("no directory for its id"))
                                 .and_then(|dir| quick::write(&dir, &full_id, self.selection.saves.as_deref(), &samples));
-                            match written {
-                                Ok(estimate) => println!(
-                                    "{full_id}\n                        time:   [{}] ({} samples of {} iteration(s), a quick run)",
-                                    crate::report::interval(&estimate),
-                                    samples.times_ns.len(),
-                                    samples.iters
-                                ),
-                                Err(e) => panic!("cannot write its measurement: {e}"),
-                            }
+                            let estimate = written.unwrap_or_else(|e| panic!("cannot write its measurement: {e}"));
+                            println!(
+                                "{full_id}\n                        time:   [{}] ({} samples of {} iteration(s), a quick run)",
+                                crate::report::interval(&estimate),
+                                samples.times_ns.len(),
+                                samples.iters
+                            );
                             None
                         }
                         sampling => {

@@ -6,7 +6,7 @@
 //! benchmark doubling its iterations and keeps the last two measurements, whose spread is
 //! no confidence interval.
 
-use crate::report::results::Estimate;
+use crate::report::results::{Estimate, mean, median};
 use crate::step::StepError;
 use serde_json::json;
 use std::fs;
@@ -59,9 +59,8 @@ pub fn sample(timer: &mut dyn FnMut(u64) -> Result<Duration, StepError>) -> Resu
 /// `j` with probability 2.5% or less (the range, when there are too few values for that).
 pub fn median_interval(values: &[f64]) -> Estimate {
     let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    let middle = median(&mut sorted);
     let n = sorted.len();
-    let median = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0 };
     // P(X <= k) for X ~ Binomial(n, ½), k = 0, 1, ...
     let (mut below, mut term, mut j) = (0.0, 0.5f64.powi(n as i32), 0);
     for k in 0..n {
@@ -73,7 +72,7 @@ pub fn median_interval(values: &[f64]) -> Estimate {
         term *= (n - k) as f64 / (k + 1) as f64;
     }
     let j = j.max(1);
-    Estimate { median, lower: sorted[j - 1], upper: sorted[n - j] }
+    Estimate { median: middle, lower: sorted[j - 1], upper: sorted[n - j] }
 }
 
 /// Writes benchmark `id`'s samples as Criterion writes a measurement: into `new/` of its
@@ -81,26 +80,27 @@ pub fn median_interval(values: &[f64]) -> Estimate {
 pub fn write(dir: &Path, id: &str, saves: Option<&str>, samples: &Samples) -> std::io::Result<Estimate> {
     let Samples { iters, times_ns } = samples;
     let per_iteration: Vec<f64> = times_ns.iter().map(|t| t / *iters as f64).collect();
-    let median = median_interval(&per_iteration);
+    let median_ci = median_interval(&per_iteration);
     let n = per_iteration.len() as f64;
-    let mean = per_iteration.iter().sum::<f64>() / n;
+    let mean = mean(&per_iteration);
     let std_dev = (per_iteration.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
-    let deviations: Vec<f64> = per_iteration.iter().map(|x| (x - median.median).abs()).collect();
-    let median_abs_dev = median_interval(&deviations).median;
+    let mut deviations: Vec<f64> = per_iteration.iter().map(|x| (x - median_ci.median).abs()).collect();
+    let median_abs_dev = median(&mut deviations);
     let statistic = |point: f64, lower: f64, upper: f64, error: f64| {
         json!({"confidence_interval": {"confidence_level": 0.95, "lower_bound": lower, "upper_bound": upper}, "point_estimate": point, "standard_error": error})
     };
     let mean_error = std_dev / n.sqrt();
     let estimates = json!({
         "mean": statistic(mean, mean - 1.96 * mean_error, mean + 1.96 * mean_error, mean_error),
-        "median": statistic(median.median, median.lower, median.upper, (median.upper - median.lower) / 3.92),
+        "median": statistic(median_ci.median, median_ci.lower, median_ci.upper, (median_ci.upper - median_ci.lower) / 3.92),
         "median_abs_dev": statistic(median_abs_dev, median_abs_dev, median_abs_dev, 0.0),
         "slope": null,
         "std_dev": statistic(std_dev, std_dev, std_dev, 0.0),
     });
     let sample = json!({"sampling_mode": "Flat", "iters": vec![*iters as f64; times_ns.len()], "times": times_ns});
     let (group, function) = id.rsplit_once('/').unwrap_or((id, ""));
-    let directory_name = dir.components().rev().take(2).collect::<Vec<_>>().iter().rev().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+    let name = |path: Option<&Path>| path.and_then(Path::file_name).map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let directory_name = format!("{}/{}", name(dir.parent()), name(Some(dir)));
     let benchmark = json!({"group_id": group, "function_id": function, "value_str": null, "throughput": null, "full_id": id, "directory_name": directory_name, "title": id});
     for name in std::iter::once("new").chain(saves) {
         let to = dir.join(name);
@@ -109,7 +109,7 @@ pub fn write(dir: &Path, id: &str, saves: Option<&str>, samples: &Samples) -> st
         fs::write(to.join("sample.json"), sample.to_string())?;
         fs::write(to.join("benchmark.json"), benchmark.to_string())?;
     }
-    Ok(median)
+    Ok(median_ci)
 }
 
 #[cfg(test)]
