@@ -168,8 +168,8 @@ pub struct Suite {
     /// Benchmarks of this session that already have an outcome (a resumed child skips them).
     done: HashSet<String>,
     failures: usize,
-    /// The fastest speed probe of this run so far (`speed`), in nanoseconds.
-    fastest_probe_ns: f64,
+    /// The fastest speed probe of this run so far (`speed`).
+    fastest_probe: speed::Reading,
 }
 
 /// A bench binary's `main`: supervises itself (see `supervise`), and in the supervised
@@ -185,7 +185,7 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
     let versions: BTreeMap<String, String> = runtimes().iter().map(|r| (r.name().to_string(), r.version())).collect();
     let _ = run.record(&Event::Build { bench: bench.to_string(), pid: std::process::id(), t: now(), versions });
     let events = run.events();
-    let fastest_probe_ns = speed::fastest_ns(&events);
+    let fastest_probe = speed::fastest(&events);
     let done = events
         .into_iter()
         .filter(|e| e.session() == Some(&session) && matches!(e, Event::Ok { .. } | Event::Measured { .. } | Event::Fail { .. }))
@@ -200,7 +200,7 @@ pub fn main(bench: &str, body: impl FnOnce(&mut Suite)) {
             session,
             done,
             failures: 0,
-            fastest_probe_ns,
+            fastest_probe,
         };
     body(&mut suite);
     suite.criterion.final_summary();
@@ -346,7 +346,7 @@ impl Suite {
                 let baseline_before = kept.as_ref().and_then(again::Kept::baseline);
                 let mut measured = None;
                 let mut probes = None;
-                let fastest_before = self.fastest_probe_ns;
+                let fastest_before = self.fastest_probe;
                 let outcome = catch_unwind(AssertUnwindSafe(|| {
                     let mut timer = {
                         let _armed = watchdog::arm(watchdog::compile_limit() + watchdog::call_limit(), Duration::ZERO);
@@ -359,7 +359,7 @@ impl Suite {
                         });
                         return None;
                     }
-                    let before_ns = speed::probe_ns();
+                    let before = speed::probe();
                     // One timed iteration sets how the benchmark samples.
                     let one = timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e)));
                     match Sampling::for_iteration(one, quick) {
@@ -368,7 +368,7 @@ impl Suite {
                             for _ in 1..runs {
                                 times.push(timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e))).as_secs_f64() * 1e9);
                             }
-                            probes = Some([before_ns, speed::probe_ns()]);
+                            probes = Some([before, speed::probe()]);
                             eprintln!(
                                 "{full_id}: {} run(s) of {:.2} s each, measured by the suite ({})",
                                 runs,
@@ -380,7 +380,7 @@ impl Suite {
                         }
                         Sampling::Quick => {
                             let samples = quick::sample(&mut timer).unwrap_or_else(|e| resume_unwind(Box::new(e)));
-                            probes = Some([before_ns, speed::probe_ns()]);
+                            probes = Some([before, speed::probe()]);
                             let written = crate::report::results::benchmark_dir(&run::criterion_dir(), &full_id)
                                 .ok_or_else(|| std::io::Error::other("no directory for its id"))
                                 .and_then(|dir| quick::write(&dir, &full_id, self.selection.saves.as_deref(), &samples));
@@ -398,21 +398,21 @@ impl Suite {
                             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
                             });
-                            let after_ns = speed::probe_ns();
-                            probes = Some([before_ns, after_ns]);
-                            let slowed = speed::slowdown(before_ns, after_ns, fastest_before.min(before_ns).min(after_ns)) > speed::SLOWED;
+                            let after = speed::probe();
+                            probes = Some([before, after]);
+                            let slowed = speed::slowdown(before, after, fastest_before.faster(before).faster(after)) > speed::SLOWED;
                             let imprecise = |e: &crate::report::results::Estimate| e.half_width().is_some_and(|w| w > again::PRECISE);
                             let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || again::always_twice(&full_id) || imprecise(e))?;
                             let by_rule = !slowed && !imprecise(&first);
-                            Some((timer, sampling, first, [before_ns, after_ns], by_rule))
+                            Some((timer, sampling, first, [before, after], by_rule))
                         }
                     }
                 }));
                 watchdog::set_current(None);
                 let session = self.session.clone();
-                if let Some([before_ns, after_ns]) = probes {
-                    self.fastest_probe_ns = self.fastest_probe_ns.min(before_ns).min(after_ns);
-                    record(Event::Speed { id: full_id.clone(), t: now(), before_ns, after_ns });
+                if let Some([before, after]) = probes {
+                    self.fastest_probe = self.fastest_probe.faster(before).faster(after);
+                    record(Event::speed(full_id.clone(), now(), before, after));
                 }
                 match outcome {
                     Ok(later) => {
@@ -459,7 +459,7 @@ impl Suite {
         if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
             eprintln!("wrb: cannot put back the saved baseline of {full_id}: {e}");
         }
-        let first_slowdown = speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns);
+        let first_slowdown = speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe);
         eprintln!(
             "{full_id}: measured again: its interval was ±{:.1}% of the median, the speed probe {:.2} times its fastest",
             first.half_width().unwrap_or(0.0) * 100.0,
@@ -472,26 +472,26 @@ impl Suite {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             let mut benchmarks = criterion.benchmark_group(&group_id);
             sampling.configure(&mut benchmarks);
-            let before_ns = speed::probe_ns();
+            let before = speed::probe();
             benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
                 b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
             });
-            let after_ns = speed::probe_ns();
+            let after = speed::probe();
             benchmarks.finish();
-            [before_ns, after_ns]
+            [before, after]
         }));
         watchdog::set_current(None);
-        let [before_ns, after_ns] = match outcome {
+        let [before, after] = match outcome {
             Ok(probes) => probes,
             Err(payload) => return fail(&self.run, &self.session, &mut self.failures, full_id, payload),
         };
-        self.fastest_probe_ns = self.fastest_probe_ns.min(before_ns).min(after_ns);
-        record(Event::Speed { id: full_id.clone(), t: now(), before_ns, after_ns });
+        self.fastest_probe = self.fastest_probe.faster(before).faster(after);
+        record(Event::speed(full_id.clone(), now(), before, after));
         let second = kept.latest();
         let (first_half_width, second_half_width) = (first.half_width().unwrap_or(0.0), second.and_then(|e| e.half_width()));
         let kept_second = again::keep_second(
-            (first, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe_ns)),
-            second.map(|e| (e, speed::slowdown(before_ns, after_ns, self.fastest_probe_ns))),
+            (first, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe)),
+            second.map(|e| (e, speed::slowdown(before, after, self.fastest_probe))),
         );
         if !kept_second && let Err(e) = after_first.restore() {
             eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
@@ -543,7 +543,7 @@ struct Imprecise<'a> {
     /// The first measurement's median and interval.
     first: crate::report::results::Estimate,
     /// The speed probes around the first measurement (`speed`).
-    first_probes: [f64; 2],
+    first_probes: [speed::Reading; 2],
     /// Measured again only because it always is (`again::always_twice`).
     by_rule: bool,
     kept: again::Kept,

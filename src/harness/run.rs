@@ -4,6 +4,7 @@
 //! benchmark (started, reported a number, failed, crashed, was skipped). The summary
 //! reads only that record, so it shows nothing an earlier run left behind.
 
+use crate::harness::speed::Reading;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -72,8 +73,18 @@ pub enum Event {
         kept_second: bool,
     },
     /// The speed probes (`speed`) just before and after a measurement of the benchmark, in
-    /// nanoseconds; a benchmark measured twice (`Again`) has two, in order.
-    Speed { id: String, t: f64, before_ns: f64, after_ns: f64 },
+    /// nanoseconds, the integer part and the float part (none in records from before it);
+    /// a benchmark measured twice (`Again`) has two, in order.
+    Speed {
+        id: String,
+        t: f64,
+        before_ns: f64,
+        after_ns: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        float_before_ns: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        float_after_ns: Option<f64>,
+    },
     /// Conditions a reader of the results should know (a busy machine, ...).
     Warning { t: f64, text: String },
 }
@@ -90,6 +101,21 @@ pub enum FailKind {
 }
 
 impl Event {
+    pub fn speed(id: String, t: f64, before: Reading, after: Reading) -> Event {
+        Event::Speed { id, t, before_ns: before.integer_ns, after_ns: after.integer_ns, float_before_ns: before.float_ns, float_after_ns: after.float_ns }
+    }
+
+    /// The speed probes of a `Speed` event: before and after.
+    pub fn probes(&self) -> Option<(Reading, Reading)> {
+        match *self {
+            Event::Speed { before_ns, after_ns, float_before_ns, float_after_ns, .. } => Some((
+                Reading { integer_ns: before_ns, float_ns: float_before_ns },
+                Reading { integer_ns: after_ns, float_ns: float_after_ns },
+            )),
+            _ => None,
+        }
+    }
+
     pub fn id(&self) -> Option<&str> {
         match self {
             Event::Listed { id, .. }

@@ -1,46 +1,104 @@
-//! How fast the machine is at a moment: a fixed native workload (integer work in a 16 KB
-//! array and recursive calls, about 0.3 ms), the fastest of five runs, timed just before
-//! and just after each benchmark. On this shared host, stretches of a busy run make code
-//! 1.5–1.9 times slower, steadily, so that a benchmark gets a tight interval around a wrong
-//! median; the probe reads them too, more faintly (10–15% slower). A benchmark whose two
-//! probes ran on average more than `SLOWED` times the run's fastest probe was measured on a
-//! slowed machine: it is measured again (`again`), and marked in the summary if it still was.
+//! How fast the machine is at a moment: two fixed native workloads, each the fastest of
+//! five runs, timed just before and just after each benchmark. The integer part (work in a
+//! 16 KB array and recursive calls, about 0.3 ms) is bound by latency; the float part
+//! (n-body steps, about 25 µs) by throughput. On this shared host, stretches of a busy run
+//! make code 1.2–1.9 times slower, steadily, so that a benchmark gets a tight interval
+//! around a wrong median: the float part reads such a stretch about as strongly as the
+//! benchmarks feel it (1.2 while a native sieve ran 1.5 times slower), the integer part
+//! hardly (it stayed at its usual 1.07). A benchmark whose probes ran, in either part, on
+//! average more than `SLOWED` times the run's fastest was measured on a slowed machine: it
+//! is measured again (`again`), and marked in the summary if it still was.
 
 use std::hint::black_box;
 use std::time::Instant;
 
 /// The probes' mean, as a multiple of the run's fastest, above which a benchmark counts as
-/// measured on a slowed machine. The probe slows less than the benchmarks do (it runs in
-/// the first-level cache): in a busy whole run, of the medians whose probe read 1.11–1.14,
-/// half were more than 20% above a quiet run's; at 1.02–1.05, one in twenty.
+/// measured on a slowed machine. The probe slows less than the benchmarks do: in a busy
+/// whole run, of the medians whose (integer) probe read 1.11–1.14, half were more than 20%
+/// above a quiet run's; at 1.02–1.05, one in twenty.
 pub const SLOWED: f64 = 1.1;
 
-/// The probe: the workload's fastest of five runs, in nanoseconds.
-pub fn probe_ns() -> f64 {
+/// One reading of the probe, each part the fastest of five runs, in nanoseconds. Records
+/// from before the float part existed have none.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reading {
+    pub integer_ns: f64,
+    pub float_ns: Option<f64>,
+}
+
+impl Reading {
+    /// No reading yet: slower than any.
+    pub const NONE: Reading = Reading { integer_ns: f64::INFINITY, float_ns: None };
+
+    /// Each part's faster of the two.
+    pub fn faster(self, other: Reading) -> Reading {
+        let float_ns = match (self.float_ns, other.float_ns) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Reading { integer_ns: self.integer_ns.min(other.integer_ns), float_ns }
+    }
+}
+
+/// Reads the probe.
+pub fn probe() -> Reading {
+    Reading { integer_ns: fastest_of_five(|| workload(black_box(22))), float_ns: Some(fastest_of_five(|| float_workload(black_box(500)))) }
+}
+
+fn fastest_of_five<T>(work: impl Fn() -> T) -> f64 {
     (0..5)
         .map(|_| {
             let start = Instant::now();
-            black_box(workload(black_box(22)));
+            black_box(work());
             start.elapsed().as_secs_f64() * 1e9
         })
         .fold(f64::INFINITY, f64::min)
 }
 
-/// The fastest probe a run's record holds so far (infinite if none).
-pub fn fastest_ns(events: &[crate::harness::run::Event]) -> f64 {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            crate::harness::run::Event::Speed { before_ns, after_ns, .. } => Some(before_ns.min(*after_ns)),
-            _ => None,
-        })
-        .fold(f64::INFINITY, f64::min)
+/// The fastest reading of each part a run's record holds so far (`Reading::NONE` if none).
+pub fn fastest(events: &[crate::harness::run::Event]) -> Reading {
+    events.iter().filter_map(crate::harness::run::Event::probes).fold(Reading::NONE, |fastest, (before, after)| fastest.faster(before).faster(after))
 }
 
 /// How much slower than `fastest` the machine was around a benchmark probed `before` and
-/// `after` it: the probes' mean over the fastest (1.0: full speed).
-pub fn slowdown(before_ns: f64, after_ns: f64, fastest_ns: f64) -> f64 {
-    (before_ns + after_ns) / 2.0 / fastest_ns
+/// `after` it: the larger of the parts' means over their fastest (1.0: full speed).
+pub fn slowdown(before: Reading, after: Reading, fastest: Reading) -> f64 {
+    let integer = (before.integer_ns + after.integer_ns) / 2.0 / fastest.integer_ns;
+    let float = match (before.float_ns, after.float_ns, fastest.float_ns) {
+        (Some(before), Some(after), Some(fastest)) => (before + after) / 2.0 / fastest,
+        _ => 0.0,
+    };
+    integer.max(float)
+}
+
+/// Steps of five bodies under gravity: divisions, square roots and dependent multiplies.
+fn float_workload(steps: u32) -> f64 {
+    let mut bodies = [[0.0f64; 7]; 5];
+    for (k, body) in bodies.iter_mut().enumerate() {
+        for (j, v) in body.iter_mut().enumerate() {
+            *v = (k * 7 + j) as f64 * 0.37 + 1.0;
+        }
+    }
+    for _ in 0..steps {
+        for i in 0..5 {
+            for j in i + 1..5 {
+                let (dx, dy, dz) = (bodies[i][0] - bodies[j][0], bodies[i][1] - bodies[j][1], bodies[i][2] - bodies[j][2]);
+                let distance2 = dx * dx + dy * dy + dz * dz;
+                let magnitude = 0.001 / (distance2 * distance2.sqrt());
+                let (mass_i, mass_j) = (bodies[i][6], bodies[j][6]);
+                for (axis, d) in [dx, dy, dz].into_iter().enumerate() {
+                    bodies[i][3 + axis] -= d * mass_j * magnitude;
+                    bodies[j][3 + axis] += d * mass_i * magnitude;
+                }
+            }
+        }
+        for body in &mut bodies {
+            for axis in 0..3 {
+                body[axis] += 0.001 * body[3 + axis];
+            }
+        }
+    }
+    bodies.iter().map(|body| body[0] + body[1]).sum()
 }
 
 fn workload(depth: u32) -> u64 {
@@ -63,18 +121,36 @@ fn workload(depth: u32) -> u64 {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_probe_times_its_workload() {
-        let ns = probe_ns();
-        assert!(ns.is_finite() && ns > 1_000.0, "{ns}");
-        assert_eq!(workload(10), workload(10));
+    fn reading(integer_ns: f64, float_ns: f64) -> Reading {
+        Reading { integer_ns, float_ns: Some(float_ns) }
     }
 
     #[test]
-    fn slowdown_is_the_mean_of_both_probes_over_the_fastest() {
-        assert_eq!(slowdown(100.0, 100.0, 100.0), 1.0);
-        assert_eq!(slowdown(100.0, 200.0, 100.0), 1.5);
-        assert!(slowdown(104.0, 112.0, 100.0) < SLOWED);
-        assert!(slowdown(110.0, 125.0, 100.0) > SLOWED);
+    fn the_probe_times_both_workloads() {
+        let probe = probe();
+        assert!(probe.integer_ns.is_finite() && probe.integer_ns > 1_000.0, "{probe:?}");
+        assert!(probe.float_ns.is_some_and(|ns| ns.is_finite() && ns > 1_000.0), "{probe:?}");
+        assert_eq!(workload(10), workload(10));
+        assert_eq!(float_workload(10).to_bits(), float_workload(10).to_bits());
+    }
+
+    #[test]
+    fn slowdown_is_the_slower_parts_mean_of_both_probes_over_its_fastest() {
+        let fastest = reading(100.0, 20.0);
+        assert_eq!(slowdown(reading(100.0, 20.0), reading(100.0, 20.0), fastest), 1.0);
+        assert_eq!(slowdown(reading(100.0, 20.0), reading(200.0, 20.0), fastest), 1.5);
+        assert_eq!(slowdown(reading(100.0, 24.0), reading(100.0, 24.0), fastest), 1.2);
+        assert!(slowdown(reading(104.0, 20.0), reading(112.0, 20.0), fastest) < SLOWED);
+        assert!(slowdown(reading(110.0, 20.0), reading(125.0, 20.0), fastest) > SLOWED);
+        assert!(slowdown(reading(100.0, 22.0), reading(100.0, 23.0), fastest) > SLOWED);
+    }
+
+    #[test]
+    fn records_without_the_float_part_are_read_by_the_integer_part() {
+        let old = Reading { integer_ns: 100.0, float_ns: None };
+        assert_eq!(slowdown(old, Reading { integer_ns: 120.0, float_ns: None }, old), 1.1);
+        let fastest = Reading::NONE.faster(old).faster(reading(90.0, 20.0));
+        assert_eq!(fastest, reading(90.0, 20.0));
+        assert_eq!(slowdown(old, old, fastest), 100.0 / 90.0);
     }
 }

@@ -5,6 +5,7 @@
 //! in this run shows its failure or skip. Against a saved baseline, both runs' samples.
 
 use crate::harness::run::{Event, FailKind, RunDir, RunInfo, outcomes};
+use crate::harness::speed::Reading;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -209,13 +210,13 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     let mut results = Results { run: run.info().unwrap_or_else(|_| RunInfo { id: run.id.clone(), ..RunInfo::default() }), ..Results::default() };
     let mut started: BTreeMap<&str, f64> = BTreeMap::new();
     // Each measurement's speed probes, in order.
-    let mut probes: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut probes: BTreeMap<&str, Vec<(Reading, Reading)>> = BTreeMap::new();
     let mut kept_medians: BTreeMap<&str, Option<f64>> = BTreeMap::new();
     // When each benchmark's files were last written by this run: its end (`ok`, `again`).
     let mut ends: BTreeMap<&str, f64> = BTreeMap::new();
     for event in &events {
         match event {
-            Event::Speed { id, before_ns, after_ns, .. } => probes.entry(id).or_default().push((*before_ns, *after_ns)),
+            Event::Speed { id, .. } => probes.entry(id).or_default().extend(event.probes()),
             Event::Build { versions, .. } => results.versions.extend(versions.clone()),
             Event::Start { id, t, .. } => {
                 started.insert(id, *t);
@@ -350,7 +351,7 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
             _ => {}
         }
     }
-    let fastest_probe = crate::harness::speed::fastest_ns(&events);
+    let fastest_probe = crate::harness::speed::fastest(&events);
     for (id, benchmark) in &mut results.benchmarks {
         let kept_second = results.again.get(id).is_some_and(|a| a.kept_second);
         let measured = probes.get(id.as_str()).and_then(|p| if kept_second { p.last() } else { p.first() });
