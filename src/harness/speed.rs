@@ -1,11 +1,11 @@
 //! How fast the machine is at a moment: two fixed native workloads, each the fastest of
-//! five runs, timed just before and just after each benchmark. The integer part (work in a
-//! 16 KB array and recursive calls, about 0.3 ms) is bound by latency; the float part
-//! (n-body steps, about 25 µs) by throughput. On this shared host, stretches of a busy run
-//! make code 1.2–1.9 times slower, steadily, so that a benchmark gets a tight interval
-//! around a wrong median: the float part reads such a stretch about as strongly as the
-//! benchmarks feel it (1.2 while a native sieve ran 1.5 times slower), the integer part
-//! hardly (it stayed at its usual 1.07). A benchmark whose probes ran, in either part, on
+//! five runs, timed just before and just after each benchmark. The integer part (dependent
+//! work in a 16 KB array and recursive calls, about 0.3 ms) hardly feels another tenant
+//! sharing the core; the float part (n-body steps, about 25 µs) does. On this shared host,
+//! stretches of a busy run make code 1.2–1.9 times slower, steadily, so that a benchmark
+//! gets a tight interval around a wrong median: in one such stretch the float part read
+//! 1.2 while a native sieve ran 1.5 times slower and the integer part stayed at its usual
+//! 1.07 (`examples/speed_probe.rs`). A benchmark whose probes ran, in either part, on
 //! average more than `SLOWED` times the run's fastest was measured on a slowed machine: it
 //! is measured again (`again`), and marked in the summary if it still was.
 
