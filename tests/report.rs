@@ -150,6 +150,23 @@ fn a_result_a_later_run_wrote_over_is_not_shown_as_this_runs() {
 }
 
 #[test]
+fn the_precision_note_names_the_parts_the_runs_speed_probe_had() {
+    let kept = results(None).benchmarks["compile/add-one/wasmer.llvm"].estimate.median;
+    let id = "compile/add-one/wasmer.llvm";
+    let measured = format!(
+        "{{\"ev\":\"start\",\"id\":\"{id}\",\"session\":\"s\",\"pid\":1,\"t\":1.0}}\n{{\"ev\":\"ok\",\"id\":\"{id}\",\"session\":\"s\",\"t\":2.0,\"secs\":1.0,\"median_ns\":{kept}}}\n"
+    );
+    let integer = format!("{{\"ev\":\"speed\",\"id\":\"{id}\",\"t\":2.0,\"before_ns\":300000.0,\"after_ns\":300000.0}}\n");
+    let both = integer.replace("}\n", ",\"float_before_ns\":25000.0,\"float_after_ns\":25000.0}\n");
+    for (run, speed, work) in [("integer-probe", &integer, "(fixed native integer work)"), ("two-part-probe", &both, "(fixed native integer and floating-point work)")] {
+        let results = results_of_run(run, &(measured.clone() + speed));
+        assert_eq!(results.benchmarks[id].machine_slowdown, Some(1.0));
+        let about = report::precision(&results).unwrap().about;
+        assert!(about.contains(work), "{run}: {about}");
+    }
+}
+
+#[test]
 fn the_run_knows_its_versions_and_warnings() {
     let results = results(None);
     assert_eq!(results.run.id, "fixture");

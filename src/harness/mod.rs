@@ -284,18 +284,25 @@ impl Suite {
         S: BenchSample,
         P: for<'a> Fn(&'a dyn Runtime, &'a S) -> Result<Timer<'a>, StepError>,
     {
-        let runtimes = runtimes();
-        let slow = |runtime: &Box<dyn Runtime>, sample: &S| {
+        let slow = |runtime: &dyn Runtime, sample: &S| {
             step.compiles() && (runtime.slow_compile() || sample.wasm_len() >= LARGE_MODULE_BYTES)
         };
-        let skip = |runtime: &Box<dyn Runtime>, sample: &S| {
+        let skip = |runtime: &dyn Runtime, sample: &S| {
             sample
                 .skip(step)
                 .or_else(|| runtime.unsupported(step))
                 .or_else(|| sample.wasi().then(|| runtime.unsupported(Step::Wasi)).flatten())
                 .or_else(|| runtime.cannot_run(sample.name(), sample.proposals()))
         };
-        self.each(step.id(), samples, &runtimes, |r| r.name().to_string(), slow, skip, |runtime, sample| prepare(&**runtime, sample));
+        self.each(
+            step.id(),
+            samples,
+            &runtimes(),
+            |runtime| runtime.name().to_string(),
+            |runtime, sample| slow(&**runtime, sample),
+            |runtime, sample| skip(&**runtime, sample),
+            |runtime, sample| prepare(&**runtime, sample),
+        );
     }
 
     /// Benchmarks `<group>/<sample>/<id(item)>` for every sample and item (usually a

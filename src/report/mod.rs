@@ -823,14 +823,15 @@ pub fn precision(results: &Results) -> Option<Table> {
     let probed = results.benchmarks.values().filter(|b| b.machine_slowdown.is_some()).count();
     let mut slowed: Vec<_> = results.benchmarks.iter().filter_map(|(id, b)| Some((b.slowed()?, id))).collect();
     slowed.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let work = if results.probe_float { "integer and floating-point work" } else { "integer work" };
     let speed = match slowed.len() {
         _ if probed == 0 => String::new(),
         0 => format!(
-            " Machine speed: a speed probe (fixed native integer and floating-point work) timed before and after each of {probed} benchmarks stayed within {:.1} times its fastest in this run around every number shown.",
+            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks stayed within {:.1} times its fastest in this run around every number shown.",
             crate::harness::speed::SLOWED
         ),
         n => format!(
-            " Machine speed: a speed probe (fixed native integer and floating-point work) timed before and after each of {probed} benchmarks ran more than {:.1} times its fastest in this run around {n} of the numbers shown, even after a second measurement: the machine was slowed while they ran (cells marked `machine slowed`; the worst: {}).",
+            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks ran more than {:.1} times its fastest in this run around {n} of the numbers shown, even after a second measurement: the machine was slowed while they ran (cells marked `machine slowed`; the worst: {}).",
             crate::harness::speed::SLOWED,
             slowed.iter().take(5).map(|(s, id)| format!("{id} ×{s:.2}")).collect::<Vec<_>>().join(", ")
         ),

@@ -93,6 +93,9 @@ pub struct Results {
     pub counts: BTreeMap<String, Count>,
     /// Benchmarks measured a second time (`harness::again`), by id.
     pub again: BTreeMap<String, Again>,
+    /// Whether the run's speed probes had the floating-point part (older runs' had only
+    /// the integer one).
+    pub probe_float: bool,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
 }
@@ -352,17 +355,17 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
         }
     }
     let fastest_probe = crate::harness::speed::fastest(&events);
+    results.probe_float = fastest_probe.float_ns.is_some();
     for (id, benchmark) in &mut results.benchmarks {
         let kept_second = results.again.get(id).is_some_and(|a| a.kept_second);
         let measured = probes.get(id.as_str()).and_then(|p| if kept_second { p.last() } else { p.first() });
         benchmark.machine_slowdown = measured.map(|&(before, after)| crate::harness::speed::slowdown(before, after, fastest_probe));
     }
-    if let Some(name) = baseline {
-        if !baseline_seen && !results.benchmarks.is_empty() {
-            bail!(
-                "no benchmark of this run has a baseline named `{name}` (save one with `cargo bench -- --save-baseline {name}`)"
-            );
-        }
+    if let Some(name) = baseline
+        && !baseline_seen
+        && !results.benchmarks.is_empty()
+    {
+        bail!("no benchmark of this run has a baseline named `{name}` (save one with `cargo bench -- --save-baseline {name}`)");
     }
     Ok(results)
 }
