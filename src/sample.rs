@@ -292,10 +292,10 @@ impl CommandLine {
 pub fn load_samples() -> Result<Vec<Sample>> {
     let mut samples: Vec<Sample> = Vec::new();
     let command_line = command_line()?;
-    if let Some(module) = &command_line {
-        if !module.is_wasi_command() {
-            samples.push(module.sample()?);
-        }
+    if let Some(module) = &command_line
+        && !module.is_wasi_command()
+    {
+        samples.push(module.sample()?);
     }
     for manifest in manifests() {
         for sample in load_manifest(&manifest)? {

@@ -213,10 +213,10 @@ pub(crate) struct WasiEntry {
 /// module of the command line if it is a WASI command.
 pub fn load_wasi_samples() -> Result<Vec<WasiSample>> {
     let mut samples: Vec<WasiSample> = Vec::new();
-    if let Some(module) = crate::sample::command_line()? {
-        if module.is_wasi_command() {
-            samples.push(command_line_sample(&module)?);
-        }
+    if let Some(module) = crate::sample::command_line()?
+        && module.is_wasi_command()
+    {
+        samples.push(command_line_sample(&module)?);
     }
     for manifest in manifests() {
         for sample in load_wasi_manifest(&manifest)? {
