@@ -99,58 +99,86 @@ fn an_unknown_import_fails_naming_it() {
     }
 }
 
-/// `run(x) = x`, except that the third call of an instance traps.
-fn third_call_traps() -> Sample {
-    let wasm = wat(r#"(module
+/// An instance's call after which every timed batch of `LATER_CALL` calls includes the
+/// faulty one: setup calls each of its instances at most 100 001 times (a first call, then
+/// ranking them by speed).
+const LATER_CALL: u64 = 200_001;
+
+/// `run(x) = x`, except that an instance's call number `LATER_CALL` traps.
+fn later_call_traps() -> Sample {
+    let wasm = wat(&format!(
+        r#"(module
         (global $calls (mut i32) (i32.const 0))
         (func (export "run") (param i32) (result i32)
             global.get $calls i32.const 1 i32.add global.set $calls
-            global.get $calls i32.const 3 i32.eq if unreachable end
-            local.get 0))"#);
-    Sample::new("third-call-traps", wasm, "run", &[Value::I32(7)], Value::I32(7))
+            global.get $calls i32.const {LATER_CALL} i32.eq if unreachable end
+            local.get 0))"#
+    ));
+    Sample::new("later-call-traps", wasm, "run", &[Value::I32(7)], Value::I32(7))
 }
 
 #[test]
 fn a_trap_in_a_later_timed_call_fails_the_benchmark() {
     let _turn = serial();
-    let sample = third_call_traps();
-    let store = ArtifactStore::new(scratch("third-call"));
-    let sizes = scratch("third-call-sizes").join("sizes.json");
+    let sample = later_call_traps();
+    let store = ArtifactStore::new(scratch("later-call"));
+    let sizes = scratch("later-call-sizes").join("sizes.json");
     for runtime in runtimes_for(Step::Execute).into_iter().filter(|r| r.name() != "native") {
         let run = Run::new(&*runtime, &sample);
-        // Setup checks the first call; the timer's first iteration is the second call.
         let mut timer = harness::prepare(Step::Execute, run, &store, &sizes).unwrap_or_else(|e| panic!("{e}"));
         timer(1).unwrap_or_else(|e| panic!("{e}"));
-        let err = timer(2).err().unwrap_or_else(|| panic!("{}: a trap in a timed call is a failure", runtime.name()));
+        let err = timer(LATER_CALL - 1).err().unwrap_or_else(|| panic!("{}: a trap in a timed call is a failure", runtime.name()));
         // V8 checks in its own loop and names the trap; the suite's loop names the call.
-        let cause = if runtime.self_timed().is_some() { "unreachable" } else { "timed call 1" };
-        assert_names(&err, "third-call-traps", runtime.name(), Step::Execute, cause);
+        let cause = if runtime.self_timed().is_some() { "unreachable" } else { "timed call" };
+        assert_names(&err, "later-call-traps", runtime.name(), Step::Execute, cause);
+    }
+}
+
+#[test]
+fn a_trap_while_instances_are_ranked_fails_before_timing() {
+    let _turn = serial();
+    // `run(x) = x`, except that an instance's second call traps: the first ranking call.
+    let wasm = wat(r#"(module
+        (global $calls (mut i32) (i32.const 0))
+        (func (export "run") (param i32) (result i32)
+            global.get $calls i32.const 1 i32.add global.set $calls
+            global.get $calls i32.const 2 i32.eq if unreachable end
+            local.get 0))"#);
+    let sample = Sample::new("second-call-traps", wasm, "run", &[Value::I32(7)], Value::I32(7));
+    let store = ArtifactStore::new(scratch("second-call"));
+    let sizes = scratch("second-call-sizes").join("sizes.json");
+    // V8 ranks nothing: it keeps one instance in node and times it there.
+    for runtime in runtimes_for(Step::Execute).into_iter().filter(|r| r.name() != "native" && r.self_timed().is_none()) {
+        let run = Run::new(&*runtime, &sample);
+        let err = harness::prepare(Step::Execute, run, &store, &sizes).err().unwrap_or_else(|| panic!("{}: a trap before timing is a failure", runtime.name()));
+        assert_names(&err, "second-call-traps", runtime.name(), Step::Execute, "ranking call 1");
     }
 }
 
 #[test]
 fn a_wrong_value_in_a_later_timed_call_fails_the_benchmark() {
     let _turn = serial();
-    // `run(x) = x`, but 0 on an instance's third call.
-    let wasm = wat(r#"(module
+    // `run(x) = x`, but 0 on an instance's call number `LATER_CALL`.
+    let wasm = wat(&format!(
+        r#"(module
         (global $calls (mut i32) (i32.const 0))
         (func (export "run") (param i32) (result i32)
             global.get $calls i32.const 1 i32.add global.set $calls
-            global.get $calls i32.const 3 i32.eq if i32.const 0 return end
-            local.get 0))"#);
-    let sample = Sample::new("third-call-wrong", wasm, "run", &[Value::I32(7)], Value::I32(7));
-    let store = ArtifactStore::new(scratch("third-wrong"));
-    let sizes = scratch("third-wrong-sizes").join("sizes.json");
+            global.get $calls i32.const {LATER_CALL} i32.eq if i32.const 0 return end
+            local.get 0))"#
+    ));
+    let sample = Sample::new("later-call-wrong", wasm, "run", &[Value::I32(7)], Value::I32(7));
+    let store = ArtifactStore::new(scratch("later-wrong"));
+    let sizes = scratch("later-wrong-sizes").join("sizes.json");
     for runtime in runtimes_for(Step::Execute).into_iter().filter(|r| r.name() != "native") {
         let run = Run::new(&*runtime, &sample);
-        // Setup makes call 1; the timer's iterations are calls 2, 3 and 4.
         let mut timer = harness::prepare(Step::Execute, run, &store, &sizes).unwrap();
-        let err = timer(3).err().unwrap_or_else(|| panic!("{}: a wrong value is a failure", runtime.name()));
+        let err = timer(LATER_CALL).err().unwrap_or_else(|| panic!("{}: a wrong value is a failure", runtime.name()));
         if runtime.self_timed().is_some() {
-            assert_names(&err, "third-call-wrong", runtime.name(), Step::Execute, "wrong result: got {\"i32\":0}, expected {\"i32\":7}");
+            assert_names(&err, "later-call-wrong", runtime.name(), Step::Execute, "wrong result: got {\"i32\":0}, expected {\"i32\":7}");
             continue;
         }
-        assert_names(&err, "third-call-wrong", runtime.name(), Step::Execute, "timed call 2");
+        assert_names(&err, "later-call-wrong", runtime.name(), Step::Execute, "timed call");
         assert!(err.to_string().contains("wrong result: got 0_i32, expected 7_i32"), "{err}");
     }
 }

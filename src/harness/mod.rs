@@ -578,8 +578,9 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// Times `iters` calls of the export on a live instance as one batch. Each call's outcome
 /// is compared with the expected one in the loop (a compare and a branch); the first
 /// wrong one fails the benchmark after the clock stops. `per_call` (the untimed check
-/// call's duration) sets the watchdog's allowance for the batch.
-pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration) -> Result<Duration, StepError> {
+/// call's duration) sets the watchdog's allowance for the batch. A failure names the call
+/// by `what` and its number.
+pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration, what: &str) -> Result<Duration, StepError> {
     // The arguments are read from this frame, not from the heap: where the heap put them
     // decided, through address aliasing with the stack, whether native's 5 ns call took 4.7
     // or 6.1 ns.
@@ -606,8 +607,8 @@ pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: 
     drop(armed);
     match first_bad {
         None => Ok(elapsed),
-        Some((i, Err(e))) => Err(run.fail(Step::Execute, e.context(format!("timed call {}", i + 1)))),
-        Some((i, Ok(got))) => run.check(Step::Execute, got).map_err(|e| StepError { cause: e.cause.context(format!("timed call {}", i + 1)), ..e }).map(|()| elapsed),
+        Some((i, Err(e))) => Err(run.fail(Step::Execute, e.context(format!("{what} {}", i + 1)))),
+        Some((i, Ok(got))) => run.check(Step::Execute, got).map_err(|e| StepError { cause: e.cause.context(format!("{what} {}", i + 1)), ..e }).map(|()| elapsed),
     }
 }
 

@@ -1,0 +1,65 @@
+//! Whether a runtime's call takes the same time wherever its instance lands: for each
+//! runtime and sample given, makes PLACEMENTS instances (default 100) one after another,
+//! each after an allocation of a different size so that the heap puts it elsewhere, times
+//! each one's call (the fastest of up to 30 calls in 0.1 s) and prints the fastest, median
+//! and slowest placement and how many were more than 5% slower than the median. This is
+//! why `execute` times the middle one of three instances (`harness::steps`).
+//!
+//!     cargo run --release --example placements -- wamr,wasm3 nbody,fibonacci 100
+
+use std::hint::black_box;
+use std::time::Instant;
+use wasm_runtime_bench::{runtimes, sample};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(runtime_names), Some(sample_names)) = (args.get(1), args.get(2)) else {
+        anyhow::bail!("usage: placements RUNTIME[,RUNTIME...] SAMPLE[,SAMPLE...] [PLACEMENTS]");
+    };
+    let placements: usize = args.get(3).map_or(Ok(100), |n| n.parse())?;
+    let samples = sample::load_samples()?;
+    for runtime_name in runtime_names.split(',') {
+        let runtime = runtimes::runtime(runtime_name)?;
+        let alive_at_once = runtime.instance_limit().unwrap_or(usize::MAX).saturating_sub(1).max(1);
+        for sample_name in sample_names.split(',') {
+            let sample = samples.iter().find(|s| s.name == sample_name).ok_or_else(|| anyhow::anyhow!("no sample {sample_name}"))?;
+            if let Some(reason) = runtime.cannot_run(sample_name, &sample.proposals) {
+                println!("{runtime_name:20} {sample_name:14} skipped: {reason}");
+                continue;
+            }
+            let module = runtime.compile(sample)?;
+            let (mut padding, mut alive, mut fastest) = (Vec::new(), Vec::new(), Vec::new());
+            for placement in 0..placements {
+                padding.push(vec![1u8; 8 + (placement % 300) * 8]);
+                if alive.len() == alive_at_once {
+                    alive.remove(0);
+                }
+                let mut instance = module.instantiate(&sample.export)?;
+                let (start, mut best) = (Instant::now(), f64::INFINITY);
+                for call in 0..30 {
+                    let timer = Instant::now();
+                    let got = instance.call(black_box(&sample.args))?;
+                    best = best.min(timer.elapsed().as_secs_f64() * 1e6);
+                    anyhow::ensure!(sample.expected.accepts(&got), "{runtime_name} {sample_name}: wrong result {got:?}");
+                    if call >= 3 && start.elapsed().as_secs_f64() > 0.1 {
+                        break;
+                    }
+                }
+                fastest.push(best);
+                alive.push(instance);
+            }
+            let mut sorted = fastest.clone();
+            sorted.sort_by(f64::total_cmp);
+            let median = sorted[sorted.len() / 2];
+            let slower = fastest.iter().filter(|&&t| t > median * 1.05).count();
+            println!(
+                "{runtime_name:20} {sample_name:14} fastest {:10.2} µs  median {:10.2} µs  slowest {:10.2} µs ({:.2}× the median)  more than 5% slower: {slower} of {placements}",
+                sorted[0],
+                median,
+                sorted[sorted.len() - 1],
+                sorted[sorted.len() - 1] / median
+            );
+        }
+    }
+    Ok(())
+}
