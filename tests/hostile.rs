@@ -104,23 +104,24 @@ fn an_unknown_import_fails_naming_it() {
 /// ranking them by speed).
 const LATER_CALL: u64 = 200_001;
 
-/// `run(x) = x`, except that an instance's call number `LATER_CALL` traps.
-fn later_call_traps() -> Sample {
+/// `run(x) = x`, except that an instance's call number `call` does `fault` (wasm text):
+/// `unreachable` traps, `i32.const 0 return` gives a wrong value.
+fn faulty_on_call(name: &str, call: u64, fault: &str) -> Sample {
     let wasm = wat(&format!(
         r#"(module
         (global $calls (mut i32) (i32.const 0))
         (func (export "run") (param i32) (result i32)
             global.get $calls i32.const 1 i32.add global.set $calls
-            global.get $calls i32.const {LATER_CALL} i32.eq if unreachable end
+            global.get $calls i32.const {call} i32.eq if {fault} end
             local.get 0))"#
     ));
-    Sample::new("later-call-traps", wasm, "run", &[Value::I32(7)], Value::I32(7))
+    Sample::new(name, wasm, "run", &[Value::I32(7)], Value::I32(7))
 }
 
 #[test]
 fn a_trap_in_a_later_timed_call_fails_the_benchmark() {
     let _turn = serial();
-    let sample = later_call_traps();
+    let sample = faulty_on_call("later-call-traps", LATER_CALL, "unreachable");
     let store = ArtifactStore::new(scratch("later-call"));
     let sizes = scratch("later-call-sizes").join("sizes.json");
     for runtime in runtimes_for(Step::Execute).into_iter().filter(|r| r.name() != "native") {
@@ -137,14 +138,8 @@ fn a_trap_in_a_later_timed_call_fails_the_benchmark() {
 #[test]
 fn a_trap_while_instances_are_ranked_fails_before_timing() {
     let _turn = serial();
-    // `run(x) = x`, except that an instance's second call traps: the first ranking call.
-    let wasm = wat(r#"(module
-        (global $calls (mut i32) (i32.const 0))
-        (func (export "run") (param i32) (result i32)
-            global.get $calls i32.const 1 i32.add global.set $calls
-            global.get $calls i32.const 2 i32.eq if unreachable end
-            local.get 0))"#);
-    let sample = Sample::new("second-call-traps", wasm, "run", &[Value::I32(7)], Value::I32(7));
+    // An instance's second call is the first ranking call.
+    let sample = faulty_on_call("second-call-traps", 2, "unreachable");
     let store = ArtifactStore::new(scratch("second-call"));
     let sizes = scratch("second-call-sizes").join("sizes.json");
     // V8 ranks nothing: it keeps one instance in node and times it there.
@@ -158,16 +153,7 @@ fn a_trap_while_instances_are_ranked_fails_before_timing() {
 #[test]
 fn a_wrong_value_in_a_later_timed_call_fails_the_benchmark() {
     let _turn = serial();
-    // `run(x) = x`, but 0 on an instance's call number `LATER_CALL`.
-    let wasm = wat(&format!(
-        r#"(module
-        (global $calls (mut i32) (i32.const 0))
-        (func (export "run") (param i32) (result i32)
-            global.get $calls i32.const 1 i32.add global.set $calls
-            global.get $calls i32.const {LATER_CALL} i32.eq if i32.const 0 return end
-            local.get 0))"#
-    ));
-    let sample = Sample::new("later-call-wrong", wasm, "run", &[Value::I32(7)], Value::I32(7));
+    let sample = faulty_on_call("later-call-wrong", LATER_CALL, "i32.const 0 return");
     let store = ArtifactStore::new(scratch("later-wrong"));
     let sizes = scratch("later-wrong-sizes").join("sizes.json");
     for runtime in runtimes_for(Step::Execute).into_iter().filter(|r| r.name() != "native") {
