@@ -320,6 +320,7 @@ fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() 
     let run = |pairs: &[(&str, f64)], slowed: &[&str]| RunMedians {
         medians: pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect(),
         slowed: slowed.iter().map(|id| id.to_string()).collect(),
+        probes: Default::default(),
     };
     let a = run(&[("execute/nbody/native", 100.0), ("execute/nbody/wasmi.eager", 1000.0), ("compile/nbody/wasmi.eager", 50.0)], &[]);
     let b = run(&[("execute/nbody/native", 110.0), ("execute/nbody/wasmi.eager", 1100.0), ("compile/nbody/wasmi.eager", 50.5)], &[]);
@@ -335,6 +336,14 @@ fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() 
     assert!(text.contains("medians: 1 of 3 within 5% (33.3%)\n  measured at full speed in both runs: 1 of 2 within 5% (50.0%)"), "{text}");
     assert!(text.contains("+50.0%  execute/nbody/native  (machine slowed)"), "{text}");
     assert!(text.contains("slowdowns against native (pure execution): 0 of 1 within 5% (0.0%)\n  measured at full speed in both runs: 0 of 0"), "{text}");
+    // The share step by step, and how fast the machine was around a worst case in each run.
+    assert!(text.contains("  by step: compile 1/1, execute 0/2\n"), "{text}");
+    let (mut a, mut b) = (a, b);
+    a.probes.insert("execute/nbody/native".into(), 1.024);
+    b.probes.insert("execute/nbody/native".into(), 1.31);
+    let text = agreement(&a, &b, 0.05);
+    assert!(text.contains("+50.0%  execute/nbody/native  probe 1.02, 1.31  (machine slowed)"), "{text}");
+    assert!(text.contains("+10.0%  execute/nbody/wasmi.eager\n"), "a worst case without probes has none: {text}");
 }
 
 #[test]
@@ -343,6 +352,7 @@ fn of_several_runs_each_benchmark_keeps_its_fastest_median_and_whether_it_was_sl
     let run = |pairs: &[(&str, f64)], slowed: &[&str]| RunMedians {
         medians: pairs.iter().map(|(id, m)| (id.to_string(), *m)).collect(),
         slowed: slowed.iter().map(|id| id.to_string()).collect(),
+        probes: Default::default(),
     };
     let a = run(&[("execute/nbody/native", 100.0), ("compile/nbody/wasmi.eager", 60.0), ("jit/nbody/wasmi.eager", 9.0)], &["compile/nbody/wasmi.eager"]);
     let b = run(&[("execute/nbody/native", 120.0), ("compile/nbody/wasmi.eager", 50.0)], &["execute/nbody/native"]);
@@ -350,6 +360,10 @@ fn of_several_runs_each_benchmark_keeps_its_fastest_median_and_whether_it_was_sl
     // Only the benchmarks both runs measured; the slowed mark follows the median kept.
     assert_eq!(kept.medians, [("compile/nbody/wasmi.eager".to_string(), 50.0), ("execute/nbody/native".to_string(), 100.0)].into());
     assert!(kept.slowed.is_empty(), "{:?}", kept.slowed);
+    let (mut a, mut b) = (run(&[("execute/nbody/native", 100.0)], &[]), run(&[("execute/nbody/native", 90.0)], &[]));
+    a.probes.insert("execute/nbody/native".into(), 1.02);
+    b.probes.insert("execute/nbody/native".into(), 1.04);
+    assert_eq!(fastest(&[a, b]).probes, [("execute/nbody/native".to_string(), 1.04)].into(), "the probe of the run the median comes from");
 }
 
 #[test]
@@ -386,6 +400,7 @@ fn a_number_measured_on_a_slowed_machine_is_marked_and_counted() {
     assert_eq!(cell(table(&tables, "Individual: wasmer.singlepass"), "add-one", "ab. compile"), "104 µs (103–105)");
     let about = &table(&tables, "Precision").about;
     assert!(about.contains("around 1 of the numbers shown") && about.contains("wasi_run/wordfreq/wasmtime.cranelift ×1.50"), "{about}");
+    assert!(about.contains("ran more than 1.05 times its fastest") && about.contains("(those above 1.10 even after a second measurement)"), "{about}");
     let csv = report::csv(&results(None));
     assert!(csv.starts_with("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs,machine_slowdown\n"), "{csv}");
     assert!(csv.lines().any(|l| l.starts_with("wasi_run/wordfreq/wasmtime.cranelift,") && l.ends_with(",1.500")), "{csv}");

@@ -1,7 +1,10 @@
 //! How far two runs agree: for every benchmark with a median in both, the change of the
 //! median; for every runtime beside native in the pure-execution table, the change of its
-//! slowdown (runtime / native). Numbers either run measured on a slowed machine
-//! (`harness::speed`) are marked, and the share is given again without them.
+//! slowdown (runtime / native), with the share of medians within the tolerance step by
+//! step. Numbers either run measured on a slowed machine (`harness::speed`) are marked, and
+//! the share is given again without them; each worst case shows how fast the machine was
+//! around it in each run (the speed probe's reading, 1.00 at the run's fastest), which
+//! tells drift of the machine from a change of the benchmark itself.
 //! `./suite agreement RUN_A RUN_B` prints it. With more runs, `./suite agreement A B C D`
 //! compares the faster of each benchmark's medians in the first half of the runs with the
 //! faster in the second half (`fastest`): how far measuring more often and keeping the
@@ -12,10 +15,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 use std::path::Path;
 
-/// One run's medians by benchmark id, and the ids it measured on a slowed machine.
+/// One run's medians by benchmark id, the ids it measured on a slowed machine (the probe
+/// above `speed::MARKED`), and the speed probe's reading around each benchmark probed.
 pub struct RunMedians {
     pub medians: BTreeMap<String, f64>,
     pub slowed: BTreeSet<String>,
+    pub probes: BTreeMap<String, f64>,
 }
 
 /// The medians of one run's `summary.json`.
@@ -25,20 +30,30 @@ pub fn medians(summary: &Path) -> Result<RunMedians> {
     let benchmarks = json["benchmarks"].as_array().into_iter().flatten();
     Ok(RunMedians {
         medians: benchmarks.clone().filter_map(|b| Some((b["id"].as_str()?.to_string(), b["median_ns"].as_f64().filter(|m| *m > 0.0)?))).collect(),
-        slowed: benchmarks.filter(|b| b["machine_slowed"].as_bool() == Some(true)).filter_map(|b| Some(b["id"].as_str()?.to_string())).collect(),
+        // By the probe's reading where there is one: summaries written before
+        // `speed::MARKED` marked only above `speed::SLOWED`.
+        slowed: benchmarks
+            .clone()
+            .filter(|b| b["machine_slowdown"].as_f64().map_or(b["machine_slowed"].as_bool() == Some(true), |s| s > crate::harness::speed::MARKED))
+            .filter_map(|b| Some(b["id"].as_str()?.to_string()))
+            .collect(),
+        probes: benchmarks.filter_map(|b| Some((b["id"].as_str()?.to_string(), b["machine_slowdown"].as_f64()?))).collect(),
     })
 }
 
 /// Each benchmark's fastest median over `runs` (only benchmarks with a median in every
-/// run), marked slowed if the run it comes from measured it on a slowed machine.
+/// run), marked slowed and probed as the run it comes from measured it.
 pub fn fastest(runs: &[RunMedians]) -> RunMedians {
-    let mut kept = RunMedians { medians: BTreeMap::new(), slowed: BTreeSet::new() };
+    let mut kept = RunMedians { medians: BTreeMap::new(), slowed: BTreeSet::new(), probes: BTreeMap::new() };
     let Some(first) = runs.first() else { return kept };
     for id in first.medians.keys() {
         let in_every_run: Option<Vec<(f64, &RunMedians)>> = runs.iter().map(|r| Some((*r.medians.get(id)?, r))).collect();
         let Some((median, run)) = in_every_run.and_then(|all| all.into_iter().min_by(|x, y| x.0.total_cmp(&y.0))) else { continue };
         if run.slowed.contains(id) {
             kept.slowed.insert(id.clone());
+        }
+        if let Some(&probe) = run.probes.get(id) {
+            kept.probes.insert(id.clone(), probe);
         }
         kept.medians.insert(id.clone(), median);
     }
@@ -67,8 +82,9 @@ fn slowdowns(medians: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
         .collect()
 }
 
-/// The agreement of two runs, as text: the share within `tolerance`, the same without the
-/// numbers either run measured on a slowed machine, and the worst cases.
+/// The agreement of two runs, as text: the share within `tolerance` (of the medians, also
+/// by step), the same without the numbers either run measured on a slowed machine, and the
+/// worst cases with the speed probe's reading around each in each run.
 pub fn agreement(a: &RunMedians, b: &RunMedians, tolerance: f64) -> String {
     let mut out = String::new();
     // A slowdown is slowed if its runtime's or native's median was.
@@ -79,18 +95,32 @@ pub fn agreement(a: &RunMedians, b: &RunMedians, tolerance: f64) -> String {
         let slowed = |id: &str| slowed_in(id, with_native);
         let mut changes: Vec<(f64, &str)> = x.iter().filter_map(|(id, m)| Some((change(*m, *y.get(id)?), id.as_str()))).collect();
         changes.sort_by(|p, q| q.0.abs().total_cmp(&p.0.abs()));
+        let within = |c: f64| c.abs() <= tolerance;
         let share = |changes: &[&(f64, &str)]| {
-            let within = changes.iter().filter(|(c, _)| c.abs() <= tolerance).count();
-            let pct = if changes.is_empty() { 0.0 } else { 100.0 * within as f64 / changes.len() as f64 };
-            format!("{within} of {} within {:.0}% ({pct:.1}%)", changes.len(), tolerance * 100.0)
+            let count = changes.iter().filter(|(c, _)| within(*c)).count();
+            let pct = if changes.is_empty() { 0.0 } else { 100.0 * count as f64 / changes.len() as f64 };
+            format!("{count} of {} within {:.0}% ({pct:.1}%)", changes.len(), tolerance * 100.0)
         };
         let _ = writeln!(out, "{title}: {}", share(&changes.iter().collect::<Vec<_>>()));
         let full_speed: Vec<_> = changes.iter().filter(|(_, id)| !slowed(id)).collect();
         if full_speed.len() < changes.len() {
             let _ = writeln!(out, "  measured at full speed in both runs: {}", share(&full_speed));
         }
-        for (c, id) in changes.iter().take_while(|(c, _)| c.abs() > tolerance).take(15) {
-            let _ = writeln!(out, "  {:+.1}%  {id}{}", c * 100.0, if slowed(id) { "  (machine slowed)" } else { "" });
+        if !with_native {
+            let mut by_step: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+            for (c, id) in &changes {
+                let counts = by_step.entry(id.split('/').next().unwrap_or(id)).or_default();
+                *counts = (counts.0 + usize::from(within(*c)), counts.1 + 1);
+            }
+            let steps: Vec<String> = by_step.iter().map(|(step, (count, all))| format!("{step} {count}/{all}")).collect();
+            let _ = writeln!(out, "  by step: {}", steps.join(", "));
+        }
+        for (c, id) in changes.iter().take_while(|(c, _)| !within(*c)).take(15) {
+            let probes = match (a.probes.get(*id), b.probes.get(*id)) {
+                (Some(x), Some(y)) => format!("  probe {x:.2}, {y:.2}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(out, "  {:+.1}%  {id}{probes}{}", c * 100.0, if slowed(id) { "  (machine slowed)" } else { "" });
         }
     };
     section("medians", &a.medians, &b.medians, false);

@@ -827,11 +827,12 @@ pub fn precision(results: &Results) -> Option<Table> {
     let speed = match slowed.len() {
         _ if probed == 0 => String::new(),
         0 => format!(
-            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks stayed within {:.1} times its fastest in this run around every number shown.",
-            crate::harness::speed::SLOWED
+            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks stayed within {:.2} times its fastest in this run around every number shown.",
+            crate::harness::speed::MARKED
         ),
         n => format!(
-            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks ran more than {:.1} times its fastest in this run around {n} of the numbers shown, even after a second measurement: the machine was slowed while they ran (cells marked `machine slowed`; the worst: {}).",
+            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks ran more than {:.2} times its fastest in this run around {n} of the numbers shown (those above {:.2} even after a second measurement): the machine was slowed while they ran, and such a median is often more than 5% above a quiet run's (cells marked `machine slowed`; the worst: {}).",
+            crate::harness::speed::MARKED,
             crate::harness::speed::SLOWED,
             slowed.iter().take(5).map(|(s, id)| format!("{id} ×{s:.2}")).collect::<Vec<_>>().join(", ")
         ),

@@ -62,9 +62,9 @@ pub struct Benchmark {
 }
 
 impl Benchmark {
-    /// Measured on a machine slowed beyond `harness::speed::SLOWED`: its slowdown.
+    /// Measured on a machine slowed beyond `harness::speed::MARKED`: its slowdown.
     pub fn slowed(&self) -> Option<f64> {
-        self.machine_slowdown.filter(|s| *s > crate::harness::speed::SLOWED)
+        self.machine_slowdown.filter(|s| *s > crate::harness::speed::MARKED)
     }
 }
 
