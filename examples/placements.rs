@@ -3,9 +3,11 @@
 //! each after an allocation of a different size so that the heap puts it elsewhere, times
 //! each one's call (the fastest of up to 30 calls in 0.1 s) and prints the fastest, median
 //! and slowest placement and how many were more than 5% slower than the median. This is
-//! why `execute` times the middle one of three instances (`harness::steps`).
+//! why `execute` times the middle one of three instances (`harness::steps`). With
+//! `modules`, each placement also compiles its own module, so that the module's code and
+//! data land elsewhere too.
 //!
-//!     cargo run --release --example placements -- wamr,wasm3 nbody,fibonacci 100
+//!     cargo run --release --example placements -- wamr,wasm3 nbody,fibonacci 100 [modules]
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -14,9 +16,10 @@ use wasm_runtime_bench::{runtimes, sample};
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let (Some(runtime_names), Some(sample_names)) = (args.get(1), args.get(2)) else {
-        anyhow::bail!("usage: placements RUNTIME[,RUNTIME...] SAMPLE[,SAMPLE...] [PLACEMENTS]");
+        anyhow::bail!("usage: placements RUNTIME[,RUNTIME...] SAMPLE[,SAMPLE...] [PLACEMENTS] [modules]");
     };
     let placements: usize = args.get(3).map_or(Ok(100), |n| n.parse())?;
+    let module_per_placement = args.get(4).is_some_and(|a| a == "modules");
     let samples = sample::load_samples()?;
     for runtime_name in runtime_names.split(',') {
         let runtime = runtimes::runtime(runtime_name)?;
@@ -27,14 +30,16 @@ fn main() -> anyhow::Result<()> {
                 println!("{runtime_name:20} {sample_name:14} skipped: {reason}");
                 continue;
             }
-            let module = runtime.compile(sample)?;
-            let (mut padding, mut alive, mut fastest) = (Vec::new(), Vec::new(), Vec::new());
+            let (mut padding, mut modules, mut alive, mut fastest) = (Vec::new(), vec![runtime.compile(sample)?], Vec::new(), Vec::new());
             for placement in 0..placements {
                 padding.push(vec![1u8; 8 + (placement % 300) * 8]);
                 if alive.len() == alive_at_once {
                     alive.remove(0);
                 }
-                let mut instance = module.instantiate(&sample.export)?;
+                if module_per_placement && placement > 0 {
+                    modules.push(runtime.compile(sample)?);
+                }
+                let mut instance = modules.last().expect("one module at least").instantiate(&sample.export)?;
                 let (start, mut best) = (Instant::now(), f64::INFINITY);
                 for call in 0..30 {
                     let timer = Instant::now();
