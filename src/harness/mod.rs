@@ -10,6 +10,7 @@ pub mod again;
 pub mod quick;
 pub mod run;
 pub mod speed;
+pub mod stack;
 pub mod steps;
 pub mod supervise;
 pub mod watchdog;
@@ -579,8 +580,13 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 /// is compared with the expected one in the loop (a compare and a branch); the first
 /// wrong one fails the benchmark after the clock stops. `per_call` (the untimed check
 /// call's duration) sets the watchdog's allowance for the batch. A failure names the call
-/// by `what` and its number.
-pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration, what: &str) -> Result<Duration, StepError> {
+/// by `what` and its number. The calls are made with the native stack at `stack_offset`
+/// within its page (`stack`).
+pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration, stack_offset: usize, what: &str) -> Result<Duration, StepError> {
+    stack::at_offset(stack_offset, || time_calls_here(run, instance, iters, per_call, what))
+}
+
+fn time_calls_here(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: Duration, what: &str) -> Result<Duration, StepError> {
     // The arguments are read from this frame, not from the heap: where the heap put them
     // decided, through address aliasing with the stack, whether native's 5 ns call took 4.7
     // or 6.1 ns.
@@ -614,7 +620,8 @@ pub fn time_calls(run: &Run, instance: &mut dyn Instance, iters: u64, per_call: 
 
 /// Times `iters` iterations one by one: `setup` makes each one's input and `check`
 /// judges (and drops) each one's output, both outside the clock; the watchdog allows
-/// `limit` per iteration.
+/// `limit` per iteration. They run with the native stack at one offset within its page
+/// (`stack`), the same in every process.
 pub fn time_each<I, O>(
     iters: u64,
     limit: Duration,
@@ -622,17 +629,19 @@ pub fn time_each<I, O>(
     mut routine: impl FnMut(I) -> O,
     mut check: impl FnMut(O) -> Result<(), StepError>,
 ) -> Result<Duration, StepError> {
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let input = setup()?;
-        let armed = watchdog::arm(limit, Duration::ZERO);
-        let start = Instant::now();
-        let output = routine(black_box(input));
-        total += start.elapsed();
-        drop(armed);
-        check(output)?;
-    }
-    Ok(total)
+    stack::at_offset(0, || {
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            let input = setup()?;
+            let armed = watchdog::arm(limit, Duration::ZERO);
+            let start = Instant::now();
+            let output = routine(black_box(input));
+            total += start.elapsed();
+            drop(armed);
+            check(output)?;
+        }
+        Ok(total)
+    })
 }
 
 /// What the watchdog allows a batch of `iters` iterations beyond the limit: four times

@@ -4,7 +4,7 @@
 //! engine, dropping what a step made and checking its outcome stay outside the clock.
 
 use super::watchdog::{call_limit, compile_limit, within};
-use super::{Timer, limit, self_timed, time_calls, time_each};
+use super::{Timer, limit, self_timed, stack, time_calls, time_each};
 use crate::artifact::{Artifact, ArtifactStore, SizeRecord, Verified, record_size};
 use crate::runtime::{Instance, Module};
 use std::cell::Cell;
@@ -51,10 +51,10 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
         }
         Step::Execute => {
             let (module, artifact) = module_to_call(step, run, store)?;
-            let (mut instance, per_call) = typical_instance(run, &*module)?;
+            let (mut instance, per_call, stack_offset) = typical_instance(run, &*module)?;
             Box::new(move |iters| {
                 let _kept = (&module, &artifact);
-                time_calls(&run, &mut *instance, iters, per_call, "timed call")
+                time_calls(&run, &mut *instance, iters, per_call, stack_offset, "timed call")
             })
         }
         // Every timed iteration's result is checked; no untimed run before them (it would
@@ -126,20 +126,22 @@ const RANKING_TIME: Duration = Duration::from_millis(2);
 /// wasm3, tinywasm and stitch have such placements too (up to 1.2 times), Wasmtime, Wasmer
 /// and native none. Which one a bench process gets follows what it allocated before: the
 /// same bench with a filter 11 characters longer timed WAMR's nbody at 1.40 ms instead of
-/// 0.70 ms. So `PLACEMENTS` instances are each called for `RANKING_TIME`, every result
-/// checked, and the middle one by speed is timed.
-fn typical_instance(run: Run, module: &dyn Module) -> Result<(Box<dyn Instance>, Duration), StepError> {
+/// 0.70 ms. Where the native stack sits within its page matters too (`stack`). So
+/// `PLACEMENTS` instances, each with its own stack offset, are each called for
+/// `RANKING_TIME`, every result checked, and the middle one by speed is timed, at its offset.
+fn typical_instance(run: Run, module: &dyn Module) -> Result<(Box<dyn Instance>, Duration, usize), StepError> {
     let count = run.runtime.instance_limit().map_or(PLACEMENTS, |limit| limit.min(PLACEMENTS));
     let mut ranked = Vec::with_capacity(count);
-    for _ in 0..count {
+    for placement in 0..count {
+        let stack_offset = stack::spread(placement, count);
         let mut instance = within(call_limit(), || run.instantiate(module))?;
         let start = Instant::now();
         let first = within(call_limit(), || run.call(&mut *instance))?;
         let per_call = start.elapsed();
         run.check(Step::Execute, first)?;
         let calls = (RANKING_TIME.as_nanos() / per_call.as_nanos().max(1)).clamp(2, 100_000) as u64;
-        let mean = time_calls(&run, &mut *instance, calls, per_call, "ranking call")? / calls as u32;
-        ranked.push((mean, (instance, per_call)));
+        let mean = time_calls(&run, &mut *instance, calls, per_call, stack_offset, "ranking call")? / calls as u32;
+        ranked.push((mean, (instance, per_call, stack_offset)));
     }
     Ok(middle(ranked))
 }
