@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
             let fastest: Vec<f64> = by_offset[0].clone();
             let mut sorted = fastest.clone();
             sorted.sort_by(f64::total_cmp);
-            let median = median_of(&fastest);
+            let median = sorted[sorted.len() / 2];
             let slower = fastest.iter().filter(|&&t| t > median * 1.05).count();
             println!(
                 "{runtime_name:20} {sample_name:14} fastest {:10.2} µs  median {:10.2} µs  slowest {:10.2} µs ({:.2}× the median)  more than 5% slower: {slower} of {placements}",

@@ -1,12 +1,13 @@
 //! Calls made with the native stack at a chosen offset within its 4 KiB page. Where an
 //! interpreter's frames fall within a page changes its speed (4K aliasing with the data
-//! it works on): an instance of Fizzy ran nbody in 2.16 ms at most offsets, 2.44 ms at one
-//! and 1.98 ms at another, tinywasm's fibonacci once 2 times slower at one offset
-//! (`examples/placements.rs ... offsets`). The kernel starts each process's stack at a
-//! random offset, and a call made from the ranking and from Criterion's loop sits at
-//! different depths: left alone, the offset is a die thrown for every process and again
-//! between ranking an instance and timing it. `execute` gives each placement its own
-//! offset and makes all of that placement's calls at it.
+//! it works on): every instance of Fizzy ran nbody in 2.16 ms at 15 of 16 offsets and in
+//! 2.86 ms at one, the same one in every process; tinywasm's nbody was up to 2 times
+//! slower at some offsets (`examples/placements.rs ... offsets`). Where a process's stack
+//! starts follows the length of its environment and arguments (and chance, with
+//! address-space randomization), and a call made from the ranking and from Criterion's
+//! loop sits at different depths: left alone, the offset is a die thrown for every process
+//! and again between ranking an instance and timing it. `execute` gives each placement
+//! its own offset and makes all of that placement's calls at it.
 
 /// The page whose offsets matter.
 pub const PAGE: usize = 4096;
