@@ -3,8 +3,8 @@
 //! noise (another tenant, a busy host) more often than the benchmark's own spread. The
 //! loop measures such a benchmark once more at the end of its bench, minutes later, with
 //! the same settings, and keeps one of the two (`keep_second`): the faster if their
-//! intervals are apart, else the tighter; the run's record says which were measured twice
-//! and what each gave. A benchmark measured while the machine was slowed (`speed`) is
+//! intervals are apart, else the one at full speed or the tighter; the run's record says
+//! which were measured twice and what each gave. A benchmark measured while the machine was slowed (`speed`) is
 //! measured again too, and so is every denominator of the slowdowns (`always_twice`).
 //! What Criterion keeps of a benchmark (its directory: `new/`, the saved baseline) is put
 //! back as it was around the measurement that is not kept, so that `--save-baseline` and
@@ -87,10 +87,16 @@ impl Kept {
     }
 }
 
+/// Half the 95% interval, as a share of the median, beyond which a measurement's own
+/// samples say it was disturbed (when it is also twice as wide as the other's).
+pub const DISTURBED: f64 = 0.05;
+
 /// Whether to keep the second of two measurements, each given as its estimate and the
 /// machine's slowdown around it (`speed::slowdown`). The machine can only slow code down:
 /// when the two intervals do not overlap, the slower measurement was disturbed and the
-/// faster is kept. Otherwise the one measured at full speed if only one was, else the
+/// faster is kept. Otherwise the one measured at full speed if only one was, unless that
+/// one is the slower and its interval more than twice as wide as the other's and wider
+/// than `DISTURBED` (its own samples saw a disturbance its probes did not); else the
 /// tighter.
 pub fn keep_second(first: (Estimate, f64), second: Option<(Estimate, f64)>) -> bool {
     use crate::harness::speed::SLOWED;
@@ -100,10 +106,16 @@ pub fn keep_second(first: (Estimate, f64), second: Option<(Estimate, f64)>) -> b
         return second.median < first.median;
     }
     let half_width = |e: Estimate| e.half_width().unwrap_or(f64::INFINITY);
+    let disturbed = |kept: Estimate, other: Estimate| {
+        kept.median > other.median
+            && half_width(kept) > DISTURBED
+            && half_width(kept) > 2.0 * half_width(other)
+    };
+    let tighter = half_width(second) <= half_width(first);
     match (first_slowdown > SLOWED, second_slowdown > SLOWED) {
-        (true, false) => true,
-        (false, true) => false,
-        _ => half_width(second) <= half_width(first),
+        (true, false) if !disturbed(second, first) => true,
+        (false, true) if !disturbed(first, second) => false,
+        _ => tighter,
     }
 }
 
@@ -164,6 +176,17 @@ mod tests {
         assert!(!keep_second((around(100.0, 0.03), 1.05), Some((around(99.0, 0.001), 1.6))));
         assert!(keep_second((around(100.0, 0.03), 1.5), Some((around(99.0, 0.01), 1.7))));
         assert!(!keep_second((around(100.0, 0.03), 1.5), None));
+    }
+
+    #[test]
+    fn a_slower_measurement_at_full_speed_whose_own_samples_were_disturbed_is_not_kept() {
+        // jit/add-one/wasmer.singlepass in a whole run: 90.9 µs ±2.3% with the probe at 1.14,
+        // then 99.2 µs ±257% with it at 1.04 (85.6 µs in a quiet run).
+        assert!(!keep_second((around(90_911.0, 0.023), 1.14), Some((around(99_236.0, 2.575), 1.04))));
+        assert!(keep_second((around(99_236.0, 2.575), 1.04), Some((around(90_911.0, 0.023), 1.14))));
+        // Faster, or not much wider: the one at full speed is kept.
+        assert!(keep_second((around(100.0, 0.01), 1.2), Some((around(95.0, 0.2), 1.0))));
+        assert!(keep_second((around(100.0, 0.04), 1.2), Some((around(104.0, 0.06), 1.0))));
     }
 
     #[test]
