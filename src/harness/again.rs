@@ -4,8 +4,9 @@
 //! loop measures such a benchmark once more at the end of its bench, minutes later, with
 //! the same settings, and keeps one of the two (`keep_second`): the faster if their
 //! intervals are apart, else the one at full speed or the tighter; the run's record says
-//! which were measured twice and what each gave. A benchmark measured while the machine was slowed (`speed`) is
-//! measured again too, and so is every denominator of the slowdowns (`always_twice`).
+//! which were measured twice and what each gave. A benchmark measured while the machine
+//! was slowed (`speed`) is measured again too, and so is every denominator of the
+//! slowdowns (`always_twice`).
 //! What Criterion keeps of a benchmark (its directory: `new/`, the saved baseline) is put
 //! back as it was around the measurement that is not kept, so that `--save-baseline` and
 //! `--baseline` compare the kept one with the previous run's.
