@@ -98,13 +98,14 @@ pub fn agreement(a: &RunMedians, b: &RunMedians, tolerance: f64) -> String {
         let within = |c: f64| c.abs() <= tolerance;
         let share = |changes: &[&(f64, &str)]| {
             let count = changes.iter().filter(|(c, _)| within(*c)).count();
-            let pct = if changes.is_empty() { 0.0 } else { 100.0 * count as f64 / changes.len() as f64 };
+            let pct = 100.0 * count as f64 / changes.len().max(1) as f64;
             format!("{count} of {} within {:.0}% ({pct:.1}%)", changes.len(), tolerance * 100.0)
         };
         let _ = writeln!(out, "{title}: {}", share(&changes.iter().collect::<Vec<_>>()));
         let full_speed: Vec<_> = changes.iter().filter(|(_, id)| !slowed(id)).collect();
         if full_speed.len() < changes.len() {
-            let _ = writeln!(out, "  measured at full speed in both runs: {}", share(&full_speed));
+            let shown = if full_speed.is_empty() { "none".to_string() } else { share(&full_speed) };
+            let _ = writeln!(out, "  measured at full speed in both runs: {shown}");
         }
         if !with_native {
             let mut by_step: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
