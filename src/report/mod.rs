@@ -814,8 +814,9 @@ pub fn precision(results: &Results) -> Option<Table> {
         String::new()
     } else {
         format!(
-            " {} benchmark(s) were measured twice: their first interval was wider than 2%, or the machine was slowed during it, or every slowdown of a sample divides by it (native's execute), so each was measured again at the end of its bench; the one shown is the faster if their intervals are apart (the machine only slows code down), else the one at full speed if only one was (unless it is the slower and its interval more than twice as wide and wider than 5%), else the tighter ({} the second); {} of them are now within 2%.",
+            " {} benchmark(s) were measured twice: their first interval was wider than 2%, or the machine was slowed during it, or every slowdown of a sample divides by it (native's execute), so each was measured again at the end of its bench; the one shown is the faster if their intervals are apart (the machine only slows code down), else the one at full speed if only one was (unless it is the slower and its interval more than twice as wide and wider than {:.0}%), else the tighter ({} the second); {} of them are now within 2%.",
             again.len(),
+            crate::harness::again::DISTURBED * 100.0,
             again.iter().filter(|a| a.kept_second).count(),
             again.iter().filter(|a| a.kept() <= crate::harness::again::PRECISE).count(),
         )
