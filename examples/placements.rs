@@ -3,7 +3,7 @@
 //! each after an allocation of a different size so that the heap puts it elsewhere, times
 //! each one's call (the fastest of up to 30 calls in 0.1 s) and prints the fastest, median
 //! and slowest placement and how many were more than 5% slower than the median. This is
-//! why `execute` times the middle one of three instances (`harness::steps`). With
+//! why `execute` times the middle half of eight instances (`harness::steps`). With
 //! `modules`, each placement also compiles its own module, so that the module's code and
 //! data land elsewhere too. With `offsets`, each placement's call is timed with the native
 //! stack at 16 offsets within its page (`harness::stack`): it prints how many placements

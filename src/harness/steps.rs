@@ -51,10 +51,18 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
         }
         Step::Execute => {
             let (module, artifact) = module_to_call(step, run, store)?;
-            let (mut instance, per_call, stack_offset) = typical_instance(run, &*module)?;
+            let mut placements = typical_placements(run, &*module)?;
+            let mut next = 0;
             Box::new(move |iters| {
                 let _kept = (&module, &artifact);
-                time_calls(&run, &mut *instance, iters, per_call, stack_offset, "timed call")
+                let (shares, after) = turns(iters, placements.len(), next);
+                next = after;
+                let mut elapsed = Duration::ZERO;
+                for (index, calls) in shares {
+                    let placement = &mut placements[index];
+                    elapsed += time_calls(&run, &mut *placement.instance, calls, placement.per_call, placement.stack_offset, "timed call")?;
+                }
+                Ok(elapsed)
             })
         }
         // Every timed iteration's result is checked; no untimed run before them (it would
@@ -112,44 +120,72 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
     Ok(timer)
 }
 
-/// How many instances `execute` makes to time the one in the middle.
-const PLACEMENTS: usize = 3;
+/// How many instances `execute` makes and ranks by speed; it times the middle half of them.
+pub const PLACEMENTS: usize = 8;
 
 /// How long each of them is called, to rank them.
 const RANKING_TIME: Duration = Duration::from_millis(2);
 
-/// An instance of `module` whose calls take the typical time, and how long its first call
-/// took. Interpreters keep their value stack on the heap, and where it lands decides the
-/// speed of some calls: of 60 to 100 instances of WAMR made one after another
-/// (`examples/placements.rs`), 3 to 12 ran nbody 1.1 to 2.0 times slower than the median,
-/// the same for the same address of its stack modulo 4096 (the mark of 4K aliasing); Fizzy,
-/// wasm3, tinywasm and stitch have such placements too (up to 1.2 times), Wasmtime, Wasmer
-/// and native none. Which one a bench process gets follows what it allocated before: the
-/// same bench with a filter 11 characters longer timed WAMR's nbody at 1.40 ms instead of
-/// 0.70 ms. Where the native stack sits within its page matters too (`stack`). So
-/// `PLACEMENTS` instances, each with its own stack offset, are each called for
-/// `RANKING_TIME`, every result checked, and the middle one by speed is timed, at its offset.
-fn typical_instance(run: Run, module: &dyn Module) -> Result<(Box<dyn Instance>, Duration, usize), StepError> {
+/// An instance to call, checked, with the time its first call took and the offset within
+/// its page of the native stack its calls are made at.
+struct Placement {
+    instance: Box<dyn Instance>,
+    per_call: Duration,
+    stack_offset: usize,
+}
+
+/// The instances of `module` whose calls `execute` times, in turns: the middle half by
+/// speed of `PLACEMENTS`, each at its own stack offset. Interpreters keep their value stack
+/// on the heap, and where it lands decides the speed of some calls: of 60 to 100 instances
+/// of WAMR made one after another (`examples/placements.rs`), 3 to 12 ran nbody 1.1 to 2.0
+/// times slower than the median, the same for the same address of its stack modulo 4096
+/// (the mark of 4K aliasing); of 30 instances of wasm3 and of Wasmtime with Cranelift,
+/// 13 and 14 ran the sieve more than 5% slower (up to 1.22 times); Fizzy, tinywasm and
+/// stitch have such placements too. Which one a bench process gets follows what it
+/// allocated before: the same bench with a filter 11 characters longer timed WAMR's nbody
+/// at 1.40 ms instead of 0.70 ms. Where the native stack sits within its page matters too
+/// (`stack`). So every instance is called for `RANKING_TIME`, every result checked; the
+/// fastest and the slowest quarter are left out (a rare slow placement is not the typical
+/// one), and the rest share the timed calls evenly (`turns`): the number is the mean of
+/// the middle placements, not a die thrown between two levels.
+fn typical_placements(run: Run, module: &dyn Module) -> Result<Vec<Placement>, StepError> {
     let count = run.runtime.instance_limit().map_or(PLACEMENTS, |limit| limit.min(PLACEMENTS));
     let mut ranked = Vec::with_capacity(count);
-    for placement in 0..count {
-        let stack_offset = stack::spread(placement, count);
+    for index in 0..count {
+        let stack_offset = stack::spread(index, count);
         let mut instance = within(call_limit(), || run.instantiate(module))?;
         let start = Instant::now();
         let first = within(call_limit(), || run.call(&mut *instance))?;
         let per_call = start.elapsed();
         run.check(Step::Execute, first)?;
-        let calls = (RANKING_TIME.as_nanos() / per_call.as_nanos().max(1)).clamp(2, 100_000) as u64;
+        let calls = (RANKING_TIME.as_nanos() / per_call.as_nanos().max(1)).clamp(1, 100_000) as u64;
         let mean = time_calls(&run, &mut *instance, calls, per_call, stack_offset, "ranking call")? / calls as u32;
-        ranked.push((mean, (instance, per_call, stack_offset)));
+        ranked.push((mean, Placement { instance, per_call, stack_offset }));
     }
-    Ok(middle(ranked))
+    Ok(middle_half(ranked))
 }
 
-/// The item ranked in the middle (the slower middle of an even count).
-fn middle<T>(mut ranked: Vec<(Duration, T)>) -> T {
+/// The items ranked in the middle half: a quarter of them (rounded down) left out at each end.
+fn middle_half<T>(mut ranked: Vec<(Duration, T)>) -> Vec<T> {
     ranked.sort_by_key(|&(rank, _)| rank);
-    ranked.swap_remove(ranked.len() / 2).1
+    let left_out = ranked.len() / 4;
+    let kept = ranked.len() - left_out;
+    ranked.into_iter().take(kept).skip(left_out).map(|(_, item)| item).collect()
+}
+
+/// How `iters` calls are shared among `count` placements, taken in turns from `next`: each
+/// gets `iters / count`, and the remaining calls one each, in turn, so that over a
+/// benchmark's samples every placement makes the same number of calls (give or take one),
+/// even when a sample has fewer calls than there are placements. The shares in order, and
+/// the placement whose turn is next.
+fn turns(iters: u64, count: usize, next: usize) -> (Vec<(usize, u64)>, usize) {
+    let count = count.max(1);
+    let (each, more) = (iters / count as u64, (iters % count as u64) as usize);
+    let shares = (0..count)
+        .map(|turn| ((next + turn) % count, each + u64::from(turn < more)))
+        .filter(|&(_, calls)| calls > 0)
+        .collect();
+    (shares, (next + more) % count)
 }
 
 /// The smallest module with one function: what a fresh engine compiles before it is timed.
@@ -343,9 +379,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_instance_timed_is_the_middle_one_by_speed() {
+    fn the_placements_timed_are_the_middle_half_by_speed() {
         let ms = Duration::from_millis;
-        assert_eq!(middle(vec![(ms(14), "slow placement"), (ms(7), "fast"), (ms(8), "typical")]), "typical");
-        assert_eq!(middle(vec![(ms(7), "only")]), "only");
+        let ranked = vec![(ms(14), "slow"), (ms(7), "fast"), (ms(8), "b"), (ms(9), "c"), (ms(8), "a"), (ms(30), "rare"), (ms(7), "faster"), (ms(9), "d")];
+        let mut kept = middle_half(ranked);
+        kept.sort();
+        assert_eq!(kept, ["a", "b", "c", "d"]);
+        assert_eq!(middle_half(vec![(ms(9), "x"), (ms(7), "y"), (ms(8), "z")]).len(), 3);
+        assert_eq!(middle_half(vec![(ms(7), "only")]), ["only"]);
+    }
+
+    #[test]
+    fn calls_are_shared_evenly_in_turns() {
+        assert_eq!(turns(10, 4, 0), (vec![(0, 3), (1, 3), (2, 2), (3, 2)], 2));
+        assert_eq!(turns(10, 4, 2), (vec![(2, 3), (3, 3), (0, 2), (1, 2)], 0));
+        assert_eq!(turns(8, 4, 3), (vec![(3, 2), (0, 2), (1, 2), (2, 2)], 3));
+        assert_eq!(turns(5, 1, 0), (vec![(0, 5)], 0));
+        // Samples of one call each: every placement in turn.
+        let mut next = 0;
+        let mut calls = [0u64; 4];
+        for _ in 0..10 {
+            let (shares, after) = turns(1, 4, next);
+            assert_eq!(shares.len(), 1);
+            calls[shares[0].0] += shares[0].1;
+            next = after;
+        }
+        assert_eq!(calls, [3, 3, 2, 2]);
     }
 }
