@@ -139,9 +139,8 @@ struct Placement {
 /// on the heap, and where it lands decides the speed of some calls: of 60 to 100 instances
 /// of WAMR made one after another (`examples/placements.rs`), 3 to 12 ran nbody 1.1 to 2.0
 /// times slower than the median, the same for the same address of its stack modulo 4096
-/// (the mark of 4K aliasing); of 30 instances of wasm3 and of Wasmtime with Cranelift,
-/// 13 and 14 ran the sieve more than 5% slower (up to 1.22 times); Fizzy, tinywasm and
-/// stitch have such placements too. Which one a bench process gets follows what it
+/// (the mark of 4K aliasing); Fizzy, wasm3, tinywasm and stitch have such placements too,
+/// up to 1.2 times slower. Which one a bench process gets follows what it
 /// allocated before: the same bench with a filter 11 characters longer timed WAMR's nbody
 /// at 1.40 ms instead of 0.70 ms. Where the native stack sits within its page matters too
 /// (`stack`). So every instance is called for `RANKING_TIME`, every result checked; the
