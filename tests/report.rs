@@ -158,9 +158,15 @@ fn the_precision_note_names_the_parts_the_runs_speed_probe_had() {
     );
     let integer = format!("{{\"ev\":\"speed\",\"id\":\"{id}\",\"t\":2.0,\"before_ns\":300000.0,\"after_ns\":300000.0}}\n");
     let both = integer.replace("}\n", ",\"float_before_ns\":25000.0,\"float_after_ns\":25000.0}\n");
-    for (run, speed, work) in [("integer-probe", &integer, "(fixed native integer work)"), ("two-part-probe", &both, "(fixed native integer and floating-point work)")] {
+    // Slowed in the middle of its measurement, at full speed at both ends.
+    let during = both.replace("}\n", ",\"during_ns\":330000.0,\"float_during_ns\":25000.0}\n");
+    for (run, speed, work, slowdown) in [
+        ("integer-probe", &integer, "(fixed native integer work) timed before and after each", 1.0),
+        ("two-part-probe", &both, "(fixed native integer and floating-point work) timed before and after each", 1.0),
+        ("probed-during", &during, "(fixed native integer and floating-point work) timed before, after and (every 50 ms) during the measurement of each", 1.1),
+    ] {
         let results = results_of_run(run, &(measured.clone() + speed));
-        assert_eq!(results.benchmarks[id].machine_slowdown, Some(1.0));
+        assert!((results.benchmarks[id].machine_slowdown.unwrap() - slowdown).abs() < 1e-9, "{run}");
         let about = report::precision(&results).unwrap().about;
         assert!(about.contains(work), "{run}: {about}");
     }
@@ -400,7 +406,7 @@ fn a_number_measured_on_a_slowed_machine_is_marked_and_counted() {
     assert_eq!(cell(table(&tables, "Individual: wasmer.singlepass"), "add-one", "ab. compile"), "104 µs (103–105)");
     let about = &table(&tables, "Precision").about;
     assert!(about.contains("around 1 of the numbers shown") && about.contains("wasi_run/wordfreq/wasmtime.cranelift ×1.50"), "{about}");
-    assert!(about.contains("ran more than 1.05 times its fastest") && about.contains("(those above 1.10 even after a second measurement)"), "{about}");
+    assert!(about.contains("ran more than 1.05 times its fastest") && about.contains("(those above 1.10, and `execute`'s above 1.05, even after a second measurement)"), "{about}");
     let csv = report::csv(&results(None));
     assert!(csv.starts_with("id,step,sample,runtime,median_ns,lower_ns,upper_ns,half_width_pct,suite_runs,machine_slowdown\n"), "{csv}");
     assert!(csv.lines().any(|l| l.starts_with("wasi_run/wordfreq/wasmtime.cranelift,") && l.ends_with(",1.500")), "{csv}");

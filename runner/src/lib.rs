@@ -294,7 +294,7 @@ fn summary_benchmarks(summary: &Path) -> Vec<Value> {
 }
 
 /// The benchmarks of `summary.json` whose number was measured on a slowed machine (the
-/// speed probe around it beyond its threshold), slowest first: (id, slowdown).
+/// speed probe around and during it beyond its threshold), slowest first: (id, slowdown).
 pub fn slowed_benchmarks(summary: &Path) -> Vec<(String, f64)> {
     let mut slowed: Vec<(String, f64)> = summary_benchmarks(summary)
         .iter()

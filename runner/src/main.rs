@@ -208,7 +208,7 @@ fn main() -> Result<()> {
     if !slowed.is_empty() {
         let worst: Vec<String> = slowed.iter().take(3).map(|(id, s)| format!("{id} ×{s:.2}")).collect();
         eprintln!(
-            "  {} benchmarks were measured on a slowed machine (the speed probe around them; marked in the summary, whose \"Precision\" note gives the thresholds): {}",
+            "  {} benchmarks were measured on a slowed machine (the speed probe around and during them; marked in the summary, whose \"Precision\" note gives the thresholds): {}",
             slowed.len(),
             worst.join(", ")
         );

@@ -21,8 +21,10 @@ use crate::runtimes::runtimes;
 use crate::sample::Sample;
 use crate::step::{Run, Step, StepError};
 use crate::value::Value;
-use criterion::{Bencher, Criterion, SamplingMode};
+use criterion::measurement::WallTime;
+use criterion::{Bencher, BenchmarkGroup, Criterion, SamplingMode};
 use run::{Event, FailKind, RunDir, now};
+use speed::Probes;
 pub use steps::prepare;
 use std::collections::{BTreeMap, HashSet};
 use std::hint::black_box;
@@ -373,10 +375,12 @@ impl Suite {
                     match Sampling::for_iteration(one, quick) {
                         Sampling::Suite { runs } => {
                             let mut times = vec![one.as_secs_f64() * 1e9];
+                            let mut during = speed::During::start();
                             for _ in 1..runs {
+                                during.between_calls();
                                 times.push(timer(1).unwrap_or_else(|e| resume_unwind(Box::new(e))).as_secs_f64() * 1e9);
                             }
-                            probes = Some([before, speed::probe()]);
+                            probes = Some(Probes { before, after: speed::probe(), during: during.median() });
                             eprintln!(
                                 "{full_id}: {} run(s) of {:.2} s each, measured by the suite ({})",
                                 runs,
@@ -388,7 +392,7 @@ impl Suite {
                         }
                         Sampling::Quick => {
                             let samples = quick::sample(&mut timer).unwrap_or_else(|e| resume_unwind(Box::new(e)));
-                            probes = Some([before, speed::probe()]);
+                            probes = Some(Probes { before, after: speed::probe(), during: None });
                             let written = crate::report::results::benchmark_dir(&run::criterion_dir(), &full_id)
                                 .ok_or_else(|| std::io::Error::other("no directory for its id"))
                                 .and_then(|dir| quick::write(&dir, &full_id, self.selection.saves.as_deref(), &samples));
@@ -403,24 +407,22 @@ impl Suite {
                         }
                         sampling => {
                             sampling.configure(&mut benchmarks);
-                            benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
-                                b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
-                            });
-                            let after = speed::probe();
-                            probes = Some([before, after]);
-                            let slowed = speed::slowdown(before, after, fastest_before.faster(before).faster(after)) > speed::SLOWED;
+                            let during = probed_bench(&mut benchmarks, &item_id, &mut timer);
+                            let around = Probes { before, after: speed::probe(), during };
+                            probes = Some(around);
+                            let slowed = speed::slowdown(around, fastest_before.faster(around.before).faster(around.after)) > again::slowed_above(&full_id);
                             let imprecise = |e: &crate::report::results::Estimate| e.half_width().is_some_and(|w| w > again::PRECISE);
                             let first = kept.as_ref().and_then(again::Kept::latest).filter(|e| slowed || again::always_twice(&full_id) || imprecise(e))?;
                             let by_rule = !slowed && !imprecise(&first);
-                            Some((timer, sampling, first, [before, after], by_rule))
+                            Some((timer, sampling, first, around, by_rule))
                         }
                     }
                 }));
                 watchdog::set_current(None);
                 let session = self.session.clone();
-                if let Some([before, after]) = probes {
-                    self.fastest_probe = self.fastest_probe.faster(before).faster(after);
-                    record(Event::speed(full_id.clone(), now(), before, after));
+                if let Some(probes) = probes {
+                    self.fastest_probe = self.fastest_probe.faster(probes.before).faster(probes.after);
+                    record(Event::speed(full_id.clone(), now(), probes));
                 }
                 match outcome {
                     Ok(later) => {
@@ -467,7 +469,7 @@ impl Suite {
         if let Some(Err(e)) = baseline_before.as_ref().map(again::Snapshot::restore) {
             eprintln!("wrb: cannot put back the saved baseline of {full_id}: {e}");
         }
-        let first_slowdown = speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe);
+        let first_slowdown = speed::slowdown(first_probes, self.fastest_probe);
         eprintln!(
             "{full_id}: measured again: its interval was ±{:.1}% of the median, the speed probe {:.2} times its fastest",
             first.half_width().unwrap_or(0.0) * 100.0,
@@ -481,25 +483,24 @@ impl Suite {
             let mut benchmarks = criterion.benchmark_group(&group_id);
             sampling.configure(&mut benchmarks);
             let before = speed::probe();
-            benchmarks.bench_function(&item_id, |b: &mut Bencher<'_>| {
-                b.iter_custom(|iters| timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e))))
-            });
-            let after = speed::probe();
+            let during = probed_bench(&mut benchmarks, &item_id, &mut timer);
+            let probes = Probes { before, after: speed::probe(), during };
             benchmarks.finish();
-            [before, after]
+            probes
         }));
         watchdog::set_current(None);
-        let [before, after] = match outcome {
+        let probes = match outcome {
             Ok(probes) => probes,
             Err(payload) => return fail(&self.run, &self.session, &mut self.failures, full_id, payload),
         };
-        self.fastest_probe = self.fastest_probe.faster(before).faster(after);
-        record(Event::speed(full_id.clone(), now(), before, after));
+        self.fastest_probe = self.fastest_probe.faster(probes.before).faster(probes.after);
+        record(Event::speed(full_id.clone(), now(), probes));
         let second = kept.latest();
         let (first_half_width, second_half_width) = (first.half_width().unwrap_or(0.0), second.and_then(|e| e.half_width()));
         let kept_second = again::keep_second(
-            (first, speed::slowdown(first_probes[0], first_probes[1], self.fastest_probe)),
-            second.map(|e| (e, speed::slowdown(before, after, self.fastest_probe))),
+            (first, speed::slowdown(first_probes, self.fastest_probe)),
+            second.map(|e| (e, speed::slowdown(probes, self.fastest_probe))),
+            again::slowed_above(&full_id),
         );
         if !kept_second && let Err(e) = after_first.restore() {
             eprintln!("wrb: cannot put back the first measurement of {full_id}: {e}");
@@ -517,6 +518,20 @@ impl Suite {
             kept_second,
         });
     }
+}
+
+/// Criterion measures `timer` as benchmark `id` of `benchmarks`; the speed probe is read
+/// between its timed calls (`speed::During`). Returns those readings' median.
+fn probed_bench(benchmarks: &mut BenchmarkGroup<'_, WallTime>, id: &str, timer: &mut Timer<'_>) -> Option<speed::Reading> {
+    let mut during = speed::During::start();
+    benchmarks.bench_function(id, |b: &mut Bencher<'_>| {
+        b.iter_custom(|iters| {
+            let elapsed = timer(iters).unwrap_or_else(|e| resume_unwind(Box::new(e)));
+            during.between_calls();
+            elapsed
+        })
+    });
+    during.median()
 }
 
 /// The watchdog names this benchmark if it has to end the process.
@@ -550,8 +565,8 @@ struct Imprecise<'a> {
     sampling: Sampling,
     /// The first measurement's median and interval.
     first: crate::report::results::Estimate,
-    /// The speed probes around the first measurement (`speed`).
-    first_probes: [speed::Reading; 2],
+    /// The speed probes around and during the first measurement (`speed`).
+    first_probes: Probes,
     /// Measured again only because it always is (`again::always_twice`).
     by_rule: bool,
     kept: again::Kept,

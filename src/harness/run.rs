@@ -4,7 +4,7 @@
 //! benchmark (started, reported a number, failed, crashed, was skipped). The summary
 //! reads only that record, so it shows nothing an earlier run left behind.
 
-use crate::harness::speed::Reading;
+use crate::harness::speed::{Probes, Reading};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -73,8 +73,10 @@ pub enum Event {
         kept_second: bool,
     },
     /// The speed probes (`speed`) just before and after a measurement of the benchmark, in
-    /// nanoseconds, the integer part and the float part (none in records from before it);
-    /// a benchmark measured twice (`Again`) has two, in order.
+    /// nanoseconds, the integer part and the float part (none in records from before it),
+    /// and each part's median of the readings taken during it (none for a measurement too
+    /// short for one, or in records from before them); a benchmark measured twice (`Again`)
+    /// has two, in order.
     Speed {
         id: String,
         t: f64,
@@ -84,6 +86,10 @@ pub enum Event {
         float_before_ns: Option<f64>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         float_after_ns: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        during_ns: Option<f64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        float_during_ns: Option<f64>,
     },
     /// Conditions a reader of the results should know (a busy machine, ...).
     Warning { t: f64, text: String },
@@ -101,17 +107,28 @@ pub enum FailKind {
 }
 
 impl Event {
-    pub fn speed(id: String, t: f64, before: Reading, after: Reading) -> Event {
-        Event::Speed { id, t, before_ns: before.integer_ns, after_ns: after.integer_ns, float_before_ns: before.float_ns, float_after_ns: after.float_ns }
+    pub fn speed(id: String, t: f64, probes: Probes) -> Event {
+        let Probes { before, after, during } = probes;
+        Event::Speed {
+            id,
+            t,
+            before_ns: before.integer_ns,
+            after_ns: after.integer_ns,
+            float_before_ns: before.float_ns,
+            float_after_ns: after.float_ns,
+            during_ns: during.map(|d| d.integer_ns),
+            float_during_ns: during.and_then(|d| d.float_ns),
+        }
     }
 
-    /// The speed probes of a `Speed` event: before and after.
-    pub fn probes(&self) -> Option<(Reading, Reading)> {
+    /// The speed probes of a `Speed` event.
+    pub fn probes(&self) -> Option<Probes> {
         match *self {
-            Event::Speed { before_ns, after_ns, float_before_ns, float_after_ns, .. } => Some((
-                Reading { integer_ns: before_ns, float_ns: float_before_ns },
-                Reading { integer_ns: after_ns, float_ns: float_after_ns },
-            )),
+            Event::Speed { before_ns, after_ns, float_before_ns, float_after_ns, during_ns, float_during_ns, .. } => Some(Probes {
+                before: Reading { integer_ns: before_ns, float_ns: float_before_ns },
+                after: Reading { integer_ns: after_ns, float_ns: float_after_ns },
+                during: during_ns.map(|integer_ns| Reading { integer_ns, float_ns: float_during_ns }),
+            }),
             _ => None,
         }
     }

@@ -825,16 +825,18 @@ pub fn precision(results: &Results) -> Option<Table> {
     let mut slowed: Vec<_> = results.benchmarks.iter().filter_map(|(id, b)| Some((b.slowed()?, id))).collect();
     slowed.sort_by(|a, b| b.0.total_cmp(&a.0));
     let work = if results.probe_float { "integer and floating-point work" } else { "integer work" };
+    let when = if results.probe_during { "before, after and (every 50 ms) during the measurement of" } else { "before and after" };
     let speed = match slowed.len() {
         _ if probed == 0 => String::new(),
         0 => format!(
-            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks stayed within {:.2} times its fastest in this run around every number shown.",
+            " Machine speed: a speed probe (fixed native {work}) timed {when} each of {probed} benchmarks stayed within {:.2} times its fastest in this run around every number shown.",
             crate::harness::speed::MARKED
         ),
         n => format!(
-            " Machine speed: a speed probe (fixed native {work}) timed before and after each of {probed} benchmarks ran more than {:.2} times its fastest in this run around {n} of the numbers shown (those above {:.2} even after a second measurement): the machine was slowed while they ran, and such a median is often more than 5% above a quiet run's (cells marked `machine slowed`; the worst: {}).",
+            " Machine speed: a speed probe (fixed native {work}) timed {when} each of {probed} benchmarks ran more than {:.2} times its fastest in this run around {n} of the numbers shown (those above {:.2}, and `execute`'s above {:.2}, even after a second measurement): the machine was slowed while they ran, and such a median is often more than 5% above a quiet run's (cells marked `machine slowed`; the worst: {}).",
             crate::harness::speed::MARKED,
             crate::harness::speed::SLOWED,
+            crate::harness::again::slowed_above("execute/"),
             slowed.iter().take(5).map(|(s, id)| format!("{id} ×{s:.2}")).collect::<Vec<_>>().join(", ")
         ),
     };

@@ -5,7 +5,7 @@
 //! in this run shows its failure or skip. Against a saved baseline, both runs' samples.
 
 use crate::harness::run::{Event, FailKind, RunDir, RunInfo, outcomes};
-use crate::harness::speed::Reading;
+use crate::harness::speed::Probes;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -96,6 +96,8 @@ pub struct Results {
     /// Whether the run's speed probes had the floating-point part (older runs' had only
     /// the integer one).
     pub probe_float: bool,
+    /// Whether the probe was also read during measurements (older runs' only around them).
+    pub probe_during: bool,
     /// Files that could not be read, and other things a reader should know.
     pub notes: Vec<String>,
 }
@@ -213,7 +215,7 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     let mut results = Results { run: run.info().unwrap_or_else(|_| RunInfo { id: run.id.clone(), ..RunInfo::default() }), ..Results::default() };
     let mut started: BTreeMap<&str, f64> = BTreeMap::new();
     // Each measurement's speed probes, in order.
-    let mut probes: BTreeMap<&str, Vec<(Reading, Reading)>> = BTreeMap::new();
+    let mut probes: BTreeMap<&str, Vec<Probes>> = BTreeMap::new();
     let mut kept_medians: BTreeMap<&str, Option<f64>> = BTreeMap::new();
     // When each benchmark's files were last written by this run: its end (`ok`, `again`).
     let mut ends: BTreeMap<&str, f64> = BTreeMap::new();
@@ -356,10 +358,11 @@ pub fn collect(run: &RunDir, criterion_dir: &Path, baseline: Option<&str>) -> Re
     }
     let fastest_probe = crate::harness::speed::fastest(&events);
     results.probe_float = fastest_probe.float_ns.is_some();
+    results.probe_during = probes.values().flatten().any(|p| p.during.is_some());
     for (id, benchmark) in &mut results.benchmarks {
         let kept_second = results.again.get(id).is_some_and(|a| a.kept_second);
         let measured = probes.get(id.as_str()).and_then(|p| if kept_second { p.last() } else { p.first() });
-        benchmark.machine_slowdown = measured.map(|&(before, after)| crate::harness::speed::slowdown(before, after, fastest_probe));
+        benchmark.machine_slowdown = measured.map(|&probes| crate::harness::speed::slowdown(probes, fastest_probe));
     }
     if let Some(name) = baseline
         && !baseline_seen
