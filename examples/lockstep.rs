@@ -1,11 +1,11 @@
 //! Whether the machine's slow moments slow every kind of code alike: for SECONDS (default
 //! 20), reads the speed probe (`harness::speed`), walks a 4 MB chain of dependent loads, and
-//! calls a sample natively and on a runtime (each the median of three calls), in turns, and
-//! prints each round in µs. Then, per column, the rounds' spread (the 90th percentile over
+//! calls a sample once natively and once on a runtime, in turns, and prints each round in
+//! µs. Then, per column, the rounds' spread (the 90th percentile over
 //! the 10th) and that of its ratio to the probe's integer part: a spread that the ratio
 //! removes moved in step with the probe. This is why the probe is also read during a measurement
-//! (`speed::During`): on the Xeon host, in a busy stretch, all of them moved together in
-//! steps of about 3% every few tenths of a second.
+//! (`speed::During`): on the Xeon host, in a busy stretch, all of them but the chain moved
+//! together, in steps of about 3% every few hundredths of a second.
 //!
 //!     cargo run --release --example lockstep -- wasm3 sieve 20
 
@@ -36,16 +36,11 @@ fn walk(chain: &[u32], steps: usize) -> u32 {
     (0..steps).fold(0, |at, _| chain[at as usize])
 }
 
-fn median_us<T>(runs: usize, mut work: impl FnMut() -> T) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(work());
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[runs / 2]
+/// How long one run of `work` takes, in µs.
+fn time_us<T>(work: impl FnOnce() -> T) -> f64 {
+    let start = Instant::now();
+    black_box(work());
+    start.elapsed().as_secs_f64() * 1e6
 }
 
 fn main() -> anyhow::Result<()> {
@@ -64,10 +59,10 @@ fn main() -> anyhow::Result<()> {
     let (start, mut rounds) = (Instant::now(), Vec::new());
     while start.elapsed().as_secs_f64() < seconds {
         let probe = speed::probe();
-        let mut round = vec![probe.integer_ns / 1e3, probe.float_ns.unwrap_or(f64::NAN) / 1e3, median_us(3, || walk(black_box(&memory), 16_384))];
+        let mut round = vec![probe.integer_ns / 1e3, probe.float_ns.unwrap_or(f64::NAN) / 1e3, time_us(|| walk(black_box(&memory), 16_384))];
         for instance in &mut instances {
             let mut result = Ok(None);
-            round.push(median_us(3, || result = instance.call(black_box(&sample.args))));
+            round.push(time_us(|| result = instance.call(black_box(&sample.args))));
             let got = result?;
             anyhow::ensure!(sample.expected.accepts(&got), "wrong result {got:?}");
         }

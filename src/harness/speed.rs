@@ -6,9 +6,10 @@
 //! slower, steadily, so that a benchmark gets a tight interval around a wrong median: in
 //! one such stretch the float part read 1.2 while a native sieve ran 1.5 times slower and
 //! the integer part stayed at its usual 1.07 (`examples/speed_probe.rs`). In other busy
-//! stretches the machine's speed moves in steps of about 3% every few tenths of a second,
-//! the probe, a native sieve and wasm3's sieve in lockstep (`examples/lockstep.rs`): both
-//! ends of a measurement of a second or more can read full speed around a slowed middle.
+//! stretches the machine's speed moves in steps of about 3% every few hundredths of a
+//! second, up and down over about half a second, the probe, a native sieve and wasm3's sieve
+//! in lockstep (`examples/lockstep.rs`): both ends of a measurement of a second or more can
+//! read full speed around a slowed middle.
 //! A benchmark whose readings, in either part, ran more than `SLOWED` times the run's
 //! fastest (`MARKED` for `execute`'s calls) was measured on a slowed machine: it is
 //! measured again (`again::slowed_above`). The summary marks every number measured at more
