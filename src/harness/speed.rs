@@ -93,10 +93,7 @@ impl During {
 
     /// Each part's median over the readings (`None` if there were none).
     pub fn median(&self) -> Option<Reading> {
-        fn median(mut values: Vec<f64>) -> Option<f64> {
-            values.sort_by(f64::total_cmp);
-            values.get(values.len() / 2).copied()
-        }
+        let median = |mut values: Vec<f64>| (!values.is_empty()).then(|| crate::report::results::median(&mut values));
         let integer_ns = median(self.readings.iter().map(|r| r.integer_ns).collect())?;
         Some(Reading { integer_ns, float_ns: median(self.readings.iter().filter_map(|r| r.float_ns).collect()) })
     }
