@@ -55,14 +55,15 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
             let mut next = 0;
             Box::new(move |iters| {
                 let _kept = (&module, &artifact);
-                let (shares, after) = turns(iters, placements.len(), next);
+                let calls = calls_for(iters, placements.len());
+                let (shares, after) = turns(calls, placements.len(), next);
                 next = after;
                 let mut elapsed = Duration::ZERO;
                 for (index, calls) in shares {
                     let placement = &mut placements[index];
                     elapsed += time_calls(&run, &mut *placement.instance, calls, placement.per_call, placement.stack_offset, "timed call")?;
                 }
-                Ok(elapsed)
+                Ok(if calls == iters { elapsed } else { elapsed.mul_f64(iters as f64 / calls as f64) })
             })
         }
         // Every timed iteration's result is checked; no untimed run before them (it would
@@ -170,6 +171,14 @@ fn middle_half<T>(mut ranked: Vec<(Duration, T)>) -> Vec<T> {
     let left_out = ranked.len() / 4;
     let kept = ranked.len() - left_out;
     ranked.into_iter().take(kept).skip(left_out).map(|(_, item)| item).collect()
+}
+
+/// How many calls `execute` times for `iters` iterations over `count` placements: at least
+/// one on each, so that a sample of a long call (one or two iterations) is the mean call of
+/// every placement, not the call of whichever placement's turn it was; the time of those
+/// calls is scaled back to `iters` of them.
+fn calls_for(iters: u64, count: usize) -> u64 {
+    iters.max(count as u64)
 }
 
 /// How `iters` calls are shared among `count` placements, taken in turns from `next`: each
@@ -386,6 +395,15 @@ mod tests {
         assert_eq!(kept, ["a", "b", "c", "d"]);
         assert_eq!(middle_half(vec![(ms(9), "x"), (ms(7), "y"), (ms(8), "z")]).len(), 3);
         assert_eq!(middle_half(vec![(ms(7), "only")]), ["only"]);
+    }
+
+    #[test]
+    fn a_sample_of_a_long_call_holds_a_call_on_every_placement() {
+        assert_eq!(calls_for(1, 4), 4);
+        assert_eq!(calls_for(3, 4), 4);
+        assert_eq!(calls_for(4, 4), 4);
+        assert_eq!(calls_for(10, 4), 10);
+        assert_eq!(turns(calls_for(1, 4), 4, 2), (vec![(2, 1), (3, 1), (0, 1), (1, 1)], 2));
     }
 
     #[test]
