@@ -59,9 +59,9 @@ pub fn prepare<'a>(step: Step, run: Run<'a>, store: &'a ArtifactStore, sizes: &'
                 let (shares, after) = turns(calls, placements.len(), next);
                 next = after;
                 let mut elapsed = Duration::ZERO;
-                for (index, calls) in shares {
+                for (index, share) in shares {
                     let placement = &mut placements[index];
-                    elapsed += time_calls(&run, &mut *placement.instance, calls, placement.per_call, placement.stack_offset, "timed call")?;
+                    elapsed += time_calls(&run, &mut *placement.instance, share, placement.per_call, placement.stack_offset, "timed call")?;
                 }
                 Ok(if calls == iters { elapsed } else { elapsed.mul_f64(iters as f64 / calls as f64) })
             })
