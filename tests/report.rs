@@ -350,6 +350,15 @@ fn the_agreement_of_two_runs_counts_medians_and_slowdowns_within_five_percent() 
     let text = agreement(&a, &b, 0.05);
     assert!(text.contains("+50.0%  execute/nbody/native  probe 1.02, 1.31  (machine slowed)"), "{text}");
     assert!(text.contains("+10.0%  execute/nbody/wasmi.eager\n"), "a worst case without probes has none: {text}");
+    // A miss at full speed in both is listed even when the worst cases, all slowed, fill the list.
+    let slowed: Vec<String> = (0..15).map(|i| format!("compile/s{i}/wasmi.eager")).collect();
+    let mut pairs_a: Vec<(&str, f64)> = slowed.iter().map(|id| (id.as_str(), 100.0)).collect();
+    let mut pairs_b: Vec<(&str, f64)> = slowed.iter().map(|id| (id.as_str(), 200.0)).collect();
+    pairs_a.push(("compile/nbody/wasmi.eager", 100.0));
+    pairs_b.push(("compile/nbody/wasmi.eager", 106.0));
+    let ids: Vec<&str> = slowed.iter().map(String::as_str).collect();
+    let text = agreement(&run(&pairs_a, &ids), &run(&pairs_b, &[]), 0.05);
+    assert!(text.contains("  and the misses measured at full speed in both runs:\n  +6.0%  compile/nbody/wasmi.eager\n"), "{text}");
 }
 
 #[test]

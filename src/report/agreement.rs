@@ -116,12 +116,24 @@ pub fn agreement(a: &RunMedians, b: &RunMedians, tolerance: f64) -> String {
             let steps: Vec<String> = by_step.iter().map(|(step, (count, all))| format!("{step} {count}/{all}")).collect();
             let _ = writeln!(out, "  by step: {}", steps.join(", "));
         }
-        for (c, id) in changes.iter().take_while(|(c, _)| !within(*c)).take(15) {
-            let probes = match (a.probes.get(*id), b.probes.get(*id)) {
+        let miss = |c: f64, id: &str| {
+            let probes = match (a.probes.get(id), b.probes.get(id)) {
                 (Some(x), Some(y)) => format!("  probe {x:.2}, {y:.2}"),
                 _ => String::new(),
             };
-            let _ = writeln!(out, "  {:+.1}%  {id}{probes}{}", c * 100.0, if slowed(id) { "  (machine slowed)" } else { "" });
+            format!("  {:+.1}%  {id}{probes}{}\n", c * 100.0, if slowed(id) { "  (machine slowed)" } else { "" })
+        };
+        let worst: Vec<_> = changes.iter().take_while(|(c, _)| !within(*c)).take(15).collect();
+        for (c, id) in &worst {
+            out.push_str(&miss(*c, id));
+        }
+        // The misses at full speed in both, which the worst cases (often all slowed) can hide.
+        let hidden: Vec<_> = full_speed.iter().filter(|(c, id)| !within(*c) && !worst.iter().any(|(_, w)| w == id)).take(15).collect();
+        if !hidden.is_empty() {
+            let _ = writeln!(out, "  and the misses measured at full speed in both runs:");
+            for (c, id) in hidden {
+                out.push_str(&miss(*c, id));
+            }
         }
     };
     section("medians", &a.medians, &b.medians, false);
